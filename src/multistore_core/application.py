@@ -1,0 +1,466 @@
+"""The MultiStore application: every command loads aggregates, decides, and saves them together."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from multistore_core import commands as c
+from multistore_core.context import Clock, CommandContext, issuing, utc_now
+from multistore_core.domain.base import Entity
+from multistore_core.domain.catalog import CatalogItem
+from multistore_core.domain.order import Order, line_total
+from multistore_core.domain.stock import StockItem
+from multistore_core.domain.store import Store
+from multistore_core.errors import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InsufficientStock,
+    InvalidCommand,
+    Shortage,
+    UnknownOrder,
+    UnknownSku,
+    UnknownStore,
+)
+from multistore_core.ids import NAMESPACE, catalog_item_id, order_id, stock_item_id, store_id
+from multistore_core.results import OrderSummary, Receipt, StockLevel
+from multistore_core.settings import Settings
+
+R = TypeVar("R", Receipt, StockLevel, OrderSummary)
+A = TypeVar("A", bound=Entity)
+Decision = tuple[Sequence[Entity], R]
+
+
+class MultiStore(Application[UUID]):
+    """The chain's write side. Each public command method is one use case."""
+
+    name = "MultiStore"
+
+    def __init__(self, settings: Settings | None = None, clock: Clock = utc_now) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock
+        super().__init__(env=self.settings.eventsourcing_env())
+        self._expiry_lock = threading.Lock()
+        self._expiry_position = 0
+        self._unpaid: dict[str, datetime] = {}
+
+    # the write path
+
+    def _execute(
+        self,
+        command: c.Command,
+        context: CommandContext | None,
+        decide: Callable[[], Decision[R]],
+    ) -> R:
+        """Run ``decide`` and save what it changed in one transaction, retrying on conflict."""
+        key = getattr(command, "idempotency_key", None)
+        attempts = self.settings.conflict_retries + 1
+        for attempt in range(attempts):
+            with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
+                aggregates, result = decide()
+            changed = [a for a in aggregates if a.pending_events]
+            if not changed:
+                return result
+            try:
+                recordings = self.save(*changed)
+            except IntegrityError:
+                time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
+                continue
+            return replace(result, position=recordings[-1].notification.id)
+        raise ConcurrencyConflict(type(command).__name__, attempts)
+
+    def _find(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A | None:
+        try:
+            aggregate: Entity = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(aggregate, cls)
+        return aggregate
+
+    def _store(self, code: str, field: str = "store") -> Store:
+        return self._find(Store, store_id(code)) or _raise(UnknownStore(code, field))
+
+    def _catalog_item(self, sku: str, field: str = "sku") -> CatalogItem:
+        return self._find(CatalogItem, catalog_item_id(sku)) or _raise(UnknownSku(sku, field))
+
+    def _order(self, ref: str) -> Order:
+        return self._find(Order, order_id(ref)) or _raise(UnknownOrder(ref))
+
+    def _stock_item(self, store: str, sku: str) -> StockItem:
+        """The stock item of a known store and SKU, opened empty if it has no history yet."""
+        self._store(store)
+        self._catalog_item(sku)
+        item = self._find(StockItem, stock_item_id(store, sku))
+        return item or StockItem(store=store, sku=sku)
+
+    def log_position(self) -> int:
+        """The position of the newest event in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    # stores
+
+    def register_store(
+        self, command: c.RegisterStore, context: CommandContext | None = None
+    ) -> Receipt:
+        """Add a store or warehouse to the chain."""
+
+        def decide() -> Decision[Receipt]:
+            if self._find(Store, store_id(command.code)):
+                raise AlreadyExists("code", f"store {command.code!r} is already registered")
+            return [Store(**command.model_dump())], Receipt()
+
+        return self._execute(command, context, decide)
+
+    def update_store(
+        self, command: c.UpdateStore, context: CommandContext | None = None
+    ) -> Receipt:
+        """Change a store's name, region, location, revenue share or delivery radius."""
+
+        def decide() -> Decision[Receipt]:
+            store = self._store(command.code, "code")
+            share = command.hq_revenue_share
+            if share is not None and (store.kind == "joint_venture") != (share > 0):
+                raise InvalidCommand(
+                    "hq_revenue_share", "only joint-venture stores share revenue, and they must"
+                )
+            store.update(command.changes())
+            return [store], Receipt()
+
+        return self._execute(command, context, decide)
+
+    def close_store(self, command: c.CloseStore, context: CommandContext | None = None) -> Receipt:
+        """Close a store: it takes no new orders; open orders carry on."""
+
+        def decide() -> Decision[Receipt]:
+            store = self._store(command.code, "code")
+            store.close(command.reason)
+            return [store], Receipt()
+
+        return self._execute(command, context, decide)
+
+    def reopen_store(
+        self, command: c.ReopenStore, context: CommandContext | None = None
+    ) -> Receipt:
+        """Open a closed store again."""
+
+        def decide() -> Decision[Receipt]:
+            store = self._store(command.code, "code")
+            store.reopen()
+            return [store], Receipt()
+
+        return self._execute(command, context, decide)
+
+    # catalog
+
+    def register_sku(
+        self, command: c.RegisterSku, context: CommandContext | None = None
+    ) -> Receipt:
+        """Add a SKU to the chain's catalog."""
+
+        def decide() -> Decision[Receipt]:
+            if self._find(CatalogItem, catalog_item_id(command.sku)):
+                raise AlreadyExists("sku", f"SKU {command.sku!r} is already registered")
+            return [CatalogItem(**command.model_dump())], Receipt()
+
+        return self._execute(command, context, decide)
+
+    def change_price(
+        self, command: c.ChangePrice, context: CommandContext | None = None
+    ) -> Receipt:
+        """Set a SKU's base price, region factors and franchise minimum price."""
+
+        def decide() -> Decision[Receipt]:
+            item = self._catalog_item(command.sku)
+            item.change_price(
+                command.base_price, command.region_price_factors, command.franchise_min_price
+            )
+            return [item], Receipt()
+
+        return self._execute(command, context, decide)
+
+    # stock
+
+    def receive_stock(
+        self, command: c.ReceiveStock, context: CommandContext | None = None
+    ) -> StockLevel:
+        """Book units delivered to a store."""
+
+        def decide() -> Decision[StockLevel]:
+            item = self._stock_item(command.store, command.sku)
+            item.receive(command.quantity, command.reference)
+            return [item], StockLevel.of(item)
+
+        return self._execute(command, context, decide)
+
+    def adjust_stock(
+        self, command: c.AdjustStock, context: CommandContext | None = None
+    ) -> StockLevel:
+        """Book a stocktake count, damage, shrinkage or correction."""
+
+        def decide() -> Decision[StockLevel]:
+            item = self._stock_item(command.store, command.sku)
+            if command.counted is not None:
+                item.count(command.counted, command.note)
+            else:
+                assert command.delta is not None
+                item.adjust(command.reason, command.delta, command.note)
+            return [item], StockLevel.of(item)
+
+        return self._execute(command, context, decide)
+
+    def set_safety_stock(
+        self, command: c.SetSafetyStock, context: CommandContext | None = None
+    ) -> StockLevel:
+        """Set the level below which a store's SKU counts as low on stock."""
+
+        def decide() -> Decision[StockLevel]:
+            item = self._stock_item(command.store, command.sku)
+            item.set_safety_stock(command.quantity)
+            return [item], StockLevel.of(item)
+
+        return self._execute(command, context, decide)
+
+    def stock_level(self, store: str, sku: str, version: int | None = None) -> StockLevel:
+        """Exact stock of one SKU at one store, now or at an earlier version of its item."""
+        self._store(store)
+        self._catalog_item(sku)
+        item = self._find(StockItem, stock_item_id(store, sku), version)
+        return StockLevel.of(item or StockItem(store=store, sku=sku))
+
+    # orders
+
+    def place_order(
+        self, command: c.PlaceOrder, context: CommandContext | None = None
+    ) -> OrderSummary:
+        """Reserve every line at the store and place the order, or reserve nothing."""
+        ref = _order_reference(command)
+
+        def decide() -> Decision[OrderSummary]:
+            existing = self._find(Order, order_id(ref))
+            if existing is not None:
+                _check_same_order(existing, command)
+                return [], replace(OrderSummary.of(existing, False), position=self.log_position())
+            store = self._store(command.store)
+            store.check_open()
+            items: list[StockItem] = []
+            priced: list[dict[str, Any]] = []
+            shortages: list[Shortage] = []
+            for index, line in enumerate(command.lines):
+                field = f"lines[{index}]"
+                catalog = self._catalog_item(line.sku, f"{field}.sku")
+                item = self._find(StockItem, stock_item_id(command.store, line.sku))
+                if item is None:
+                    shortages.append(Shortage(field, line.sku, line.quantity, 0))
+                    continue
+                try:
+                    item.reserve(ref, line.quantity, field)
+                except InsufficientStock as refusal:
+                    shortages.extend(refusal.shortages)
+                    continue
+                items.append(item)
+                unit_price = catalog.unit_price(store.region, store.kind)
+                priced.append(
+                    {"sku": line.sku, "quantity": line.quantity, "unit_price": unit_price}
+                )
+            if shortages:
+                raise InsufficientStock(command.store, shortages)
+            order = Order(
+                order_ref=ref,
+                store=store.code,
+                region=store.region,
+                store_kind=store.kind,
+                fulfilment=command.fulfilment,
+                member_id=command.member_id,
+                lines=priced,
+                total=sum((line_total(line) for line in priced), Decimal(0)),
+                expires_at=self.clock() + timedelta(minutes=self.settings.order_ttl_minutes),
+            )
+            return [order, *items], OrderSummary.of(order)
+
+        return self._execute(command, context, decide)
+
+    def pay_order(self, command: c.PayOrder, context: CommandContext | None = None) -> OrderSummary:
+        """Record the payment of a placed order; the amount must equal its total."""
+
+        def decide() -> Decision[OrderSummary]:
+            order = self._order(command.order_id)
+            order.pay(command.amount, command.payment_ref)
+            return [order], OrderSummary.of(order)
+
+        return self._execute(command, context, decide)
+
+    def fulfil_order(
+        self, command: c.FulfilOrder, context: CommandContext | None = None
+    ) -> OrderSummary:
+        """Mark a paid order ready for pickup, out for delivery or shipped."""
+
+        def decide() -> Decision[OrderSummary]:
+            order = self._order(command.order_id)
+            order.fulfil()
+            return [order], OrderSummary.of(order)
+
+        return self._execute(command, context, decide)
+
+    def complete_order(
+        self, command: c.CompleteOrder, context: CommandContext | None = None
+    ) -> OrderSummary:
+        """Complete a fulfilled order: its reserved units leave the store."""
+
+        def decide() -> Decision[OrderSummary]:
+            order = self._order(command.order_id)
+            order.complete()
+            items = self._order_stock(order)
+            for item in items:
+                item.sell(order.order_ref)
+            return [order, *items], OrderSummary.of(order)
+
+        return self._execute(command, context, decide)
+
+    def cancel_order(
+        self, command: c.CancelOrder, context: CommandContext | None = None
+    ) -> OrderSummary:
+        """Cancel a placed or paid order, release its stock and refund any payment."""
+
+        def decide() -> Decision[OrderSummary]:
+            order = self._order(command.order_id)
+            order.cancel(command.reason)
+            items = self._order_stock(order)
+            for item in items:
+                item.release(order.order_ref, "cancelled")
+            return [order, *items], OrderSummary.of(order)
+
+        return self._execute(command, context, decide)
+
+    def return_order(
+        self, command: c.ReturnOrder, context: CommandContext | None = None
+    ) -> OrderSummary:
+        """Take back a completed order, whole or by line, restocking if asked."""
+
+        def decide() -> Decision[OrderSummary]:
+            order = self._order(command.order_id)
+            if command.lines:
+                quantities = {line.sku: line.quantity for line in command.lines}
+            else:
+                quantities = order.unreturned()
+            order.return_lines(quantities, command.restock, command.reason)
+            items = []
+            if command.restock:
+                for sku, quantity in quantities.items():
+                    item = self._stock_item(order.store, sku)
+                    item.restock(order.order_ref, quantity)
+                    items.append(item)
+            return [order, *items], OrderSummary.of(order)
+
+        return self._execute(command, context, decide)
+
+    def expire_unpaid_orders(
+        self, now: datetime | None = None, context: CommandContext | None = None
+    ) -> list[str]:
+        """Expire every unpaid order past its time to live; return their ids."""
+        now = now or self.clock()
+        with self._expiry_lock:
+            self._follow_placed_orders()
+            due = [ref for ref, expires_at in self._unpaid.items() if expires_at <= now]
+        expired = []
+        for ref in due:
+            command = c.CancelOrder(order_id=ref, reason="expired")
+
+            def decide(ref: str = ref) -> Decision[OrderSummary]:
+                order = self._order(ref)
+                if not order.is_expired_at(now):
+                    return [], OrderSummary.of(order)
+                order.expire(now)
+                items = self._order_stock(order)
+                for item in items:
+                    item.release(ref, "expired")
+                return [order, *items], OrderSummary.of(order)
+
+            summary = self._execute(command, context, decide)
+            if summary.status == "expired":
+                expired.append(ref)
+            if summary.status != "placed":
+                with self._expiry_lock:
+                    self._unpaid.pop(ref, None)
+        return expired
+
+    def _follow_placed_orders(self) -> None:
+        """Read newly placed orders from the log into the unpaid candidates."""
+        topic = get_topic(Order.Placed)  # type: ignore[attr-defined]
+        while True:
+            notifications = self.recorder.select_notifications(
+                self._expiry_position, 500, topics=[topic], inclusive_of_start=False
+            )
+            if not notifications:
+                return
+            for notification in notifications:
+                placed: Any = self.mapper.to_domain_event(notification)
+                self._unpaid[placed.order_ref] = placed.expires_at
+            self._expiry_position = notifications[-1].id
+
+    def _order_stock(self, order: Order) -> list[StockItem]:
+        items = []
+        for line in order.lines:
+            item = self._find(StockItem, stock_item_id(order.store, line["sku"]))
+            assert item is not None, f"order {order.order_ref} reserved {line['sku']} nowhere"
+            items.append(item)
+        return items
+
+    # reading aggregates
+
+    def get_store(self, code: str, version: int | None = None) -> Store:
+        """A store's state now, or at an earlier version."""
+        return self._find(Store, store_id(code), version) or _raise(UnknownStore(code, "code"))
+
+    def get_catalog_item(self, sku: str, version: int | None = None) -> CatalogItem:
+        """A catalog item's state now, or at an earlier version."""
+        return self._find(CatalogItem, catalog_item_id(sku), version) or _raise(UnknownSku(sku))
+
+    def get_stock_item(self, store: str, sku: str, version: int | None = None) -> StockItem:
+        """A stock item's state now, or at an earlier version."""
+        item = self._find(StockItem, stock_item_id(store, sku), version)
+        return item or _raise(InvalidCommand("sku", f"no stock history for {sku!r} at {store!r}"))
+
+    def get_order(self, order_ref: str, version: int | None = None) -> Order:
+        """An order's state now, or at an earlier version."""
+        return self._find(Order, order_id(order_ref), version) or _raise(UnknownOrder(order_ref))
+
+    def order_summary(self, order_ref: str) -> OrderSummary:
+        return OrderSummary.of(self._order(order_ref), created=False)
+
+
+def _raise(error: Exception) -> Any:
+    raise error
+
+
+def _order_reference(command: c.PlaceOrder) -> str:
+    if command.order_id:
+        return command.order_id
+    if command.idempotency_key:
+        return "K-" + uuid5(NAMESPACE, f"idempotency/{command.idempotency_key}").hex[:20]
+    return "O-" + uuid4().hex[:20]
+
+
+def _check_same_order(order: Order, command: c.PlaceOrder) -> None:
+    wanted = {line.sku: line.quantity for line in command.lines}
+    placed = {line["sku"]: line["quantity"] for line in order.lines}
+    same = (
+        order.store == command.store
+        and order.fulfilment == command.fulfilment
+        and order.member_id == command.member_id
+        and wanted == placed
+    )
+    if not same:
+        field = "idempotency_key" if command.order_id is None else "order_id"
+        raise IdempotencyConflict(field, f"order {order.order_ref!r} was placed with other content")

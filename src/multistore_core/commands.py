@@ -1,0 +1,182 @@
+"""Commands: frozen pydantic models, validated on construction, one per use case."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+MAX_QUANTITY = 1_000_000
+
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)]
+Price = Annotated[Decimal, Field(gt=0, le=Decimal("10000000"), decimal_places=2)]
+PriceFactor = Annotated[Decimal, Field(gt=0, le=10, decimal_places=4)]
+StoreKind = Literal["direct", "joint_venture", "franchise", "warehouse"]
+Fulfilment = Literal["pickup", "delivery", "ship"]
+AdjustReason = Literal["stocktake", "damage", "shrinkage", "correction"]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegisterStore(Command):
+    code: Code
+    name: Name
+    region: Code
+    kind: StoreKind
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    hq_revenue_share: Decimal = Field(default=Decimal(0), ge=0, le=1, decimal_places=4)
+    delivery_radius_km: float = Field(default=5.0, ge=0, le=500)
+
+    @model_validator(mode="after")
+    def _share_only_for_joint_ventures(self) -> Self:
+        if self.kind == "joint_venture" and self.hq_revenue_share == 0:
+            raise ValueError("hq_revenue_share: a joint-venture store needs an HQ revenue share")
+        if self.kind != "joint_venture" and self.hq_revenue_share != 0:
+            raise ValueError("hq_revenue_share: only joint-venture stores share revenue with HQ")
+        return self
+
+
+class UpdateStore(Command):
+    code: Code
+    name: Name | None = None
+    region: Code | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    hq_revenue_share: Decimal | None = Field(default=None, ge=0, le=1, decimal_places=4)
+    delivery_radius_km: float | None = Field(default=None, ge=0, le=500)
+
+    def changes(self) -> dict[str, object]:
+        return self.model_dump(exclude={"code"}, exclude_none=True)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        if not self.changes():
+            raise ValueError("give at least one field to change besides code")
+        return self
+
+
+class CloseStore(Command):
+    code: Code
+    reason: Name = "closed by HQ"
+
+
+class ReopenStore(Command):
+    code: Code
+
+
+class RegisterSku(Command):
+    sku: Code
+    name: Name
+    base_price: Price
+    region_price_factors: dict[Code, PriceFactor] = Field(default_factory=dict)
+    franchise_min_price: Price | None = None
+
+
+class ChangePrice(Command):
+    sku: Code
+    base_price: Price
+    region_price_factors: dict[Code, PriceFactor] = Field(default_factory=dict)
+    franchise_min_price: Price | None = None
+
+
+class ReceiveStock(Command):
+    store: Code
+    sku: Code
+    quantity: Quantity
+    reference: Reference | None = None
+
+
+class AdjustStock(Command):
+    """Stocktake (give ``counted``) or damage / shrinkage / correction (give ``delta``)."""
+
+    store: Code
+    sku: Code
+    reason: AdjustReason
+    delta: int | None = Field(default=None, strict=True, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
+    counted: Count | None = None
+    note: Name | None = None
+
+    @model_validator(mode="after")
+    def _delta_or_count(self) -> Self:
+        if self.reason == "stocktake":
+            if self.counted is None or self.delta is not None:
+                raise ValueError("counted: a stocktake gives the counted quantity, not a delta")
+        elif self.delta is None or self.counted is not None:
+            raise ValueError(f"delta: a {self.reason} adjustment gives a delta, not a count")
+        elif self.reason in ("damage", "shrinkage") and self.delta >= 0:
+            raise ValueError(f"delta: {self.reason} removes stock, so delta must be negative")
+        elif self.delta == 0:
+            raise ValueError("delta: a correction must change the quantity")
+        return self
+
+
+class SetSafetyStock(Command):
+    store: Code
+    sku: Code
+    quantity: Count
+
+
+class OrderLine(Command):
+    sku: Code
+    quantity: Quantity
+
+
+class PlaceOrder(Command):
+    """Place an order; ``order_id`` or ``idempotency_key`` make a retry return the first order."""
+
+    order_id: Code | None = None
+    idempotency_key: Reference | None = None
+    store: Code
+    fulfilment: Fulfilment
+    lines: list[OrderLine] = Field(min_length=1, max_length=100)
+    member_id: Code | None = None
+
+    @model_validator(mode="after")
+    def _one_line_per_sku(self) -> Self:
+        seen: set[str] = set()
+        for index, line in enumerate(self.lines):
+            if line.sku in seen:
+                raise ValueError(f"lines[{index}].sku: {line.sku!r} appears twice; merge the lines")
+            seen.add(line.sku)
+        return self
+
+
+class PayOrder(Command):
+    order_id: Code
+    amount: Annotated[Decimal, Field(gt=0, decimal_places=2)]
+    payment_ref: Reference
+
+
+class FulfilOrder(Command):
+    """Mark a paid order ready for pickup, out for delivery or shipped (by its fulfilment)."""
+
+    order_id: Code
+
+
+class CompleteOrder(Command):
+    order_id: Code
+
+
+class CancelOrder(Command):
+    order_id: Code
+    reason: Name = "cancelled by customer"
+
+
+class ReturnOrder(Command):
+    """Return a completed order: every unit when ``lines`` is empty, else the given lines."""
+
+    order_id: Code
+    lines: list[OrderLine] = Field(default_factory=list, max_length=100)
+    restock: bool = True
+    reason: Name = "returned by customer"

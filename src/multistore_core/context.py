@@ -1,0 +1,71 @@
+"""Who issues a command and when: the metadata every event records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """The caller of a command: actor, role, store scope and tracing ids."""
+
+    actor: str = "system"
+    role: str = "integrator"
+    store_scope: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Active:
+    meta: dict[str, Any]
+    clock: Clock = field(default=utc_now)
+
+
+_active: ContextVar[_Active | None] = ContextVar("multistore_command", default=None)
+
+
+@contextmanager
+def issuing(
+    command: str, context: CommandContext, clock: Clock, idempotency_key: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Make events triggered inside the block carry the command's metadata."""
+    command_id = str(uuid4())
+    meta = {
+        "command": command,
+        "command_id": command_id,
+        "actor": context.actor,
+        "role": context.role,
+        "store_scope": context.store_scope,
+        "correlation_id": context.correlation_id or command_id,
+        "causation_id": context.causation_id or command_id,
+        "idempotency_key": idempotency_key,
+    }
+    token = _active.set(_Active(meta, clock))
+    try:
+        yield meta
+    finally:
+        _active.reset(token)
+
+
+def current_meta() -> dict[str, Any]:
+    active = _active.get()
+    return dict(active.meta) if active else {"command": None, "actor": "system"}
+
+
+def current_time() -> datetime:
+    active = _active.get()
+    return active.clock() if active else utc_now()

@@ -1,0 +1,1 @@
+"""Aggregates of the write side: each one guards its own invariants."""

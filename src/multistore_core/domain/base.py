@@ -1,0 +1,37 @@
+"""The aggregate base class: every event carries the issuing command's metadata and clock."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate
+
+from multistore_core.context import current_meta, current_time
+
+
+class Entity(Aggregate):
+    """An aggregate whose events record who caused them (``meta``) at the command's time."""
+
+    class Event(Aggregate.Event):
+        meta: dict[str, Any]
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @classmethod
+    def _create(
+        cls,
+        event_class: type[CanInitAggregate[UUID]],
+        *,
+        id: UUID | None = None,  # noqa: A002
+        **kwargs: Any,
+    ) -> Self:
+        kwargs.setdefault("meta", current_meta())
+        kwargs.setdefault("timestamp", current_time())
+        return super()._create(event_class, id=id, **kwargs)
+
+    def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None:
+        kwargs.setdefault("meta", current_meta())
+        kwargs.setdefault("timestamp", current_time())
+        super().trigger_event(event_class, **kwargs)

@@ -1,0 +1,167 @@
+"""The Order aggregate: lines priced from the catalog and only legal status transitions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from multistore_core.domain.base import Entity
+from multistore_core.domain.catalog import CENT
+from multistore_core.errors import IllegalTransition, InvalidCommand
+from multistore_core.ids import order_id
+
+FULFILLED_STATUS = {
+    "pickup": "ready_for_pickup",
+    "delivery": "out_for_delivery",
+    "ship": "shipped",
+}
+OPEN_STATUSES = {"placed", "paid", *FULFILLED_STATUS.values()}
+
+
+def line_total(line: dict[str, Any]) -> Decimal:
+    return (Decimal(line["unit_price"]) * int(line["quantity"])).quantize(CENT)
+
+
+class Order(Entity):
+    """A customer order at one store. ``lines`` hold sku, quantity and unit_price."""
+
+    @staticmethod
+    def create_id(order_ref: str) -> UUID:
+        return order_id(order_ref)
+
+    @event("Placed")
+    def __init__(
+        self,
+        order_ref: str,
+        store: str,
+        region: str,
+        store_kind: str,
+        fulfilment: str,
+        member_id: str | None,
+        lines: list[dict[str, Any]],
+        total: Decimal,
+        expires_at: datetime,
+    ) -> None:
+        self.order_ref = order_ref
+        self.store = store
+        self.region = region
+        self.store_kind = store_kind
+        self.fulfilment = fulfilment
+        self.member_id = member_id
+        self.lines = [dict(line) for line in lines]
+        self.total = total
+        self.expires_at = expires_at
+        self.status = "placed"
+        self.paid_amount = Decimal(0)
+        self.refunded = Decimal(0)
+        self.returned: dict[str, int] = {}
+
+    def quantity_of(self, sku: str) -> int:
+        return sum(line["quantity"] for line in self.lines if line["sku"] == sku)
+
+    def _require(self, action: str, *statuses: str) -> None:
+        if self.status not in statuses:
+            raise IllegalTransition(self.order_ref, self.status, action)
+
+    def pay(self, amount: Decimal, payment_ref: str) -> None:
+        self._require("pay", "placed")
+        if amount != self.total:
+            raise InvalidCommand("amount", f"must equal the order total {self.total}, not {amount}")
+        self._pay(amount=amount, payment_ref=payment_ref)
+
+    @event("Paid")
+    def _pay(self, amount: Decimal, payment_ref: str) -> None:
+        self.paid_amount = amount
+        self.status = "paid"
+
+    def fulfil(self) -> None:
+        """Mark ready for pickup, out for delivery or shipped, by fulfilment mode."""
+        self._require("fulfil", "paid")
+        if self.fulfilment == "pickup":
+            self._ready_for_pickup()
+        elif self.fulfilment == "delivery":
+            self._out_for_delivery()
+        else:
+            self._ship()
+
+    @event("MarkedReadyForPickup")
+    def _ready_for_pickup(self) -> None:
+        self.status = "ready_for_pickup"
+
+    @event("MarkedOutForDelivery")
+    def _out_for_delivery(self) -> None:
+        self.status = "out_for_delivery"
+
+    @event("Shipped")
+    def _ship(self) -> None:
+        self.status = "shipped"
+
+    def complete(self) -> None:
+        self._require("complete", FULFILLED_STATUS[self.fulfilment])
+        self._complete()
+
+    @event("Completed")
+    def _complete(self) -> None:
+        self.status = "completed"
+
+    def cancel(self, reason: str) -> None:
+        self._require("cancel", "placed", "paid")
+        self._cancel(reason=reason, refund=self.paid_amount)
+
+    @event("Cancelled")
+    def _cancel(self, reason: str, refund: Decimal) -> None:
+        self.refunded = refund
+        self.status = "cancelled"
+
+    def is_expired_at(self, now: datetime) -> bool:
+        return self.status == "placed" and self.expires_at <= now
+
+    def expire(self, now: datetime) -> None:
+        self._require("expire", "placed")
+        if not self.is_expired_at(now):
+            raise IllegalTransition(self.order_ref, "within its time to live", "expire")
+        self._expire()
+
+    @event("Expired")
+    def _expire(self) -> None:
+        self.status = "expired"
+
+    def return_lines(self, quantities: dict[str, int], restock: bool, reason: str) -> None:
+        """Take back some or all units of a completed order."""
+        self._require("return", "completed", "partially_returned")
+        for index, (sku, quantity) in enumerate(quantities.items()):
+            left = self.quantity_of(sku) - self.returned.get(sku, 0)
+            if quantity > left:
+                raise InvalidCommand(
+                    f"lines[{index}].quantity",
+                    f"only {left} unit(s) of {sku!r} can still be returned",
+                )
+        prices = {line["sku"]: Decimal(line["unit_price"]) for line in self.lines}
+        refund = sum((prices[s] * q for s, q in quantities.items()), Decimal(0)).quantize(CENT)
+        self._return(
+            lines=[{"sku": s, "quantity": q} for s, q in quantities.items()],
+            restock=restock,
+            reason=reason,
+            refund=refund,
+        )
+
+    @event("Returned")
+    def _return(
+        self, lines: list[dict[str, Any]], restock: bool, reason: str, refund: Decimal
+    ) -> None:
+        for line in lines:
+            self.returned[line["sku"]] = self.returned.get(line["sku"], 0) + line["quantity"]
+        self.refunded += refund
+        everything = not self.unreturned()
+        self.status = "returned" if everything else "partially_returned"
+
+    def unreturned(self) -> dict[str, int]:
+        return {
+            line["sku"]: line["quantity"] - self.returned.get(line["sku"], 0)
+            for line in self.lines
+            if line["quantity"] > self.returned.get(line["sku"], 0)
+        }
