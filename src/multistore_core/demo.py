@@ -1,0 +1,157 @@
+"""``multistore demo``: a small chain, a few hundred orders, and a summary of what happened."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from multistore_core.application import MultiStore
+from multistore_core.commands import (
+    CancelOrder,
+    CompleteOrder,
+    FulfilOrder,
+    OrderLine,
+    PayOrder,
+    PlaceOrder,
+    ReceiveStock,
+    RegisterSku,
+    RegisterStore,
+    SetSafetyStock,
+)
+from multistore_core.errors import InsufficientStock, StoreClosed
+from multistore_core.settings import Settings
+
+DEMO_STORES = [
+    RegisterStore(code="SH01", name="Shanghai Xuhui", region="east", kind="direct",
+                  latitude=31.19, longitude=121.44),
+    RegisterStore(code="SH02", name="Shanghai Pudong", region="east", kind="joint_venture",
+                  latitude=31.22, longitude=121.54, hq_revenue_share=Decimal("0.30")),
+    RegisterStore(code="HZ01", name="Hangzhou Xihu", region="east", kind="franchise",
+                  latitude=30.25, longitude=120.15),
+    RegisterStore(code="GZ01", name="Guangzhou Tianhe", region="south", kind="direct",
+                  latitude=23.13, longitude=113.32),
+    RegisterStore(code="SZ01", name="Shenzhen Nanshan", region="south", kind="franchise",
+                  latitude=22.53, longitude=113.93),
+]  # fmt: skip
+
+PRODUCTS = [
+    ("TEA", "Jasmine tea 250g", "12.50"), ("OOL", "Oolong tea 200g", "28.00"),
+    ("PUE", "Pu'er cake 357g", "88.00"), ("CUP", "Porcelain cup", "19.90"),
+    ("POT", "Clay teapot", "129.00"), ("MOO", "Mooncake box", "66.00"),
+    ("NUT", "Mixed nuts 500g", "35.50"), ("DAT", "Red dates 1kg", "24.80"),
+    ("HON", "Wildflower honey", "45.00"), ("GOJ", "Goji berries 250g", "18.60"),
+]  # fmt: skip
+
+
+def demo_skus() -> list[RegisterSku]:
+    """Twenty SKUs: each product in a regular and a gift size, dearer in the east."""
+    skus = []
+    for code, name, price in PRODUCTS:
+        for size, factor in (("001", Decimal(1)), ("002", Decimal("1.8"))):
+            base = (Decimal(price) * factor).quantize(Decimal("0.01"))
+            skus.append(
+                RegisterSku(
+                    sku=f"{code}-{size}",
+                    name=name if size == "001" else f"{name} gift box",
+                    base_price=base,
+                    region_price_factors={"east": Decimal("1.05")},
+                    franchise_min_price=(base * Decimal("0.95")).quantize(Decimal("0.01")),
+                )
+            )
+    return skus
+
+
+def build_demo_chain(app: MultiStore, units: int = 60) -> None:
+    """Register the demo stores and SKUs and receive ``units`` of every SKU at every store."""
+    for store in DEMO_STORES:
+        app.register_store(store)
+    for sku in demo_skus():
+        app.register_sku(sku)
+        for store in DEMO_STORES:
+            app.receive_stock(ReceiveStock(store=store.code, sku=sku.sku, quantity=units))
+            app.set_safety_stock(SetSafetyStock(store=store.code, sku=sku.sku, quantity=10))
+
+
+def random_order(rng: random.Random) -> PlaceOrder:
+    """A storefront order of 1 to 3 lines at a random store."""
+    skus = rng.sample([sku.sku for sku in demo_skus()], k=rng.randint(1, 3))
+    return PlaceOrder(
+        store=rng.choice(DEMO_STORES).code,
+        fulfilment=rng.choice(["pickup", "delivery", "ship"]),
+        lines=[OrderLine(sku=sku, quantity=rng.randint(1, 3)) for sku in skus],
+    )
+
+
+def play_order(app: MultiStore, rng: random.Random) -> str:
+    """Place one random order and take it to a random end; return what became of it."""
+    try:
+        placed = app.place_order(random_order(rng))
+    except (InsufficientStock, StoreClosed):
+        return "refused"
+    fate = rng.random()
+    if fate < 0.1:
+        return "placed"
+    if fate < 0.2:
+        app.cancel_order(CancelOrder(order_id=placed.order_id))
+        return "cancelled"
+    app.pay_order(PayOrder(order_id=placed.order_id, amount=placed.total, payment_ref="demo"))
+    if fate < 0.3:
+        return "paid"
+    app.fulfil_order(FulfilOrder(order_id=placed.order_id))
+    app.complete_order(CompleteOrder(order_id=placed.order_id))
+    return "completed"
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    settings = Settings()
+    app = MultiStore(settings)
+    if app.log_position() == 0:
+        with console.status("Registering 5 stores and 20 SKUs, receiving stock..."):
+            build_demo_chain(app)
+    rng = random.Random(args.seed)
+    outcomes: Counter[str] = Counter()
+    for _ in track(range(args.orders), description="Placing orders", console=console):
+        outcomes[play_order(app, rng)] += 1
+    _print_summary(console, app, outcomes, settings)
+    return 0
+
+
+def _print_summary(
+    console: Console, app: MultiStore, outcomes: Counter[str], settings: Settings
+) -> None:
+    orders = Table(title="Orders by outcome")
+    orders.add_column("outcome")
+    orders.add_column("orders", justify="right")
+    for outcome, count in sorted(outcomes.items()):
+        orders.add_row(outcome, str(count))
+    console.print(orders)
+
+    stock = Table(title="Stock left per store (all SKUs)")
+    for column in ("store", "on hand", "reserved", "available"):
+        stock.add_column(column, justify="left" if column == "store" else "right")
+    for store in DEMO_STORES:
+        levels = [app.stock_level(store.code, sku.sku) for sku in demo_skus()]
+        totals: dict[str, Any] = {
+            name: sum(getattr(level, name) for level in levels)
+            for name in ("on_hand", "reserved", "available")
+        }
+        stock.add_row(store.code, *(str(totals[k]) for k in ("on_hand", "reserved", "available")))
+    console.print(stock)
+    console.print(f"Events written in all: {app.log_position()} ({settings.database_url})")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="build a demo chain and play a few hundred orders through it"
+    )
+    parser.add_argument("--orders", type=int, default=300, help="orders to place (default 300)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.set_defaults(run=run)
