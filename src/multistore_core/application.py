@@ -43,6 +43,10 @@ A = TypeVar("A", bound=Entity)
 Decision = tuple[Sequence[Entity], R]
 
 
+class StaleRead(Exception):
+    """What a command read changed before it could save: decide again, like a version conflict."""
+
+
 class MultiStore(Application[UUID]):
     """The chain's write side. Each public command method is one use case."""
 
@@ -68,14 +72,14 @@ class MultiStore(Application[UUID]):
         key = getattr(command, "idempotency_key", None)
         attempts = self.settings.conflict_retries + 1
         for attempt in range(attempts):
-            with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
-                aggregates, result = decide()
-            changed = [a for a in aggregates if a.pending_events]
-            if not changed:
-                return result
             try:
+                with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
+                    aggregates, result = decide()
+                changed = [a for a in aggregates if a.pending_events]
+                if not changed:
+                    return result
                 recordings = self.save(*changed)
-            except IntegrityError:
+            except (IntegrityError, StaleRead):
                 time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
                 continue
             return replace(result, position=recordings[-1].notification.id)
@@ -264,6 +268,8 @@ class MultiStore(Application[UUID]):
                 if item is None:
                     shortages.append(Shortage(field, line.sku, line.quantity, 0))
                     continue
+                if ref in item.reservations:
+                    raise StaleRead(f"order {ref!r} was placed while this placement was deciding")
                 try:
                     item.reserve(ref, line.quantity, field)
                 except InsufficientStock as refusal:
