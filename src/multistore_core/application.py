@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 from uuid import UUID, uuid4, uuid5
 
@@ -19,10 +20,12 @@ from eventsourcing.utils import get_topic
 from multistore_core import commands as c
 from multistore_core.context import Clock, CommandContext, issuing, utc_now
 from multistore_core.domain.base import Entity
-from multistore_core.domain.catalog import CatalogItem
+from multistore_core.domain.catalog import CENT, CatalogItem
+from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order, line_total
 from multistore_core.domain.stock import StockItem
 from multistore_core.domain.store import Store
+from multistore_core.domain.transfer import Transfer
 from multistore_core.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -30,16 +33,38 @@ from multistore_core.errors import (
     InsufficientStock,
     InvalidCommand,
     Shortage,
+    UnknownMember,
     UnknownOrder,
     UnknownSku,
     UnknownStore,
+    UnknownTransfer,
 )
-from multistore_core.ids import NAMESPACE, catalog_item_id, order_id, stock_item_id, store_id
-from multistore_core.results import OrderSummary, Receipt, StockLevel
+from multistore_core.ids import (
+    NAMESPACE,
+    catalog_item_id,
+    member_id,
+    order_id,
+    stock_item_id,
+    store_id,
+    transfer_id,
+)
+from multistore_core.results import (
+    MemberSummary,
+    OrderSummary,
+    PointsExpiry,
+    Receipt,
+    SettlementLine,
+    StockLevel,
+    TransferSuggestion,
+    TransferSummary,
+)
 from multistore_core.settings import Settings
 
-R = TypeVar("R", Receipt, StockLevel, OrderSummary)
+R = TypeVar(
+    "R", Receipt, StockLevel, OrderSummary, TransferSummary, MemberSummary, PointsExpiry
+)
 A = TypeVar("A", bound=Entity)
+K = TypeVar("K")
 Decision = tuple[Sequence[Entity], R]
 
 
@@ -59,6 +84,8 @@ class MultiStore(Application[UUID]):
         self._expiry_lock = threading.Lock()
         self._expiry_position = 0
         self._unpaid: dict[str, datetime] = {}
+        self._key_lock = threading.Lock()
+        self._key_index: dict[type[Any], tuple[int, set[Any]]] = {}
 
     # the write path
 
@@ -282,6 +309,8 @@ class MultiStore(Application[UUID]):
                 )
             if shortages:
                 raise InsufficientStock(command.store, shortages)
+            total = sum((line_total(line) for line in priced), Decimal(0))
+            members = self._redeem_for(ref, command, store.code, total)
             order = Order(
                 order_ref=ref,
                 store=store.code,
@@ -290,10 +319,12 @@ class MultiStore(Application[UUID]):
                 fulfilment=command.fulfilment,
                 member_id=command.member_id,
                 lines=priced,
-                total=sum((line_total(line) for line in priced), Decimal(0)),
+                total=total,
                 expires_at=self.clock() + timedelta(minutes=self.settings.order_ttl_minutes),
+                points_used=command.points or 0,
+                points_value=self.points_value(command.points or 0),
             )
-            return [order, *items], OrderSummary.of(order)
+            return [order, *items, *members], OrderSummary.of(order)
 
         return self._execute(command, context, decide)
 
@@ -330,7 +361,7 @@ class MultiStore(Application[UUID]):
             items = self._order_stock(order)
             for item in items:
                 item.sell(order.order_ref)
-            return [order, *items], OrderSummary.of(order)
+            return [order, *items, *self._member_follows(order)], OrderSummary.of(order)
 
         return self._execute(command, context, decide)
 
@@ -345,7 +376,7 @@ class MultiStore(Application[UUID]):
             items = self._order_stock(order)
             for item in items:
                 item.release(order.order_ref, "cancelled")
-            return [order, *items], OrderSummary.of(order)
+            return [order, *items, *self._member_follows(order)], OrderSummary.of(order)
 
         return self._execute(command, context, decide)
 
@@ -367,7 +398,7 @@ class MultiStore(Application[UUID]):
                     item = self._stock_item(order.store, sku)
                     item.restock(order.order_ref, quantity)
                     items.append(item)
-            return [order, *items], OrderSummary.of(order)
+            return [order, *items, *self._member_follows(order)], OrderSummary.of(order)
 
         return self._execute(command, context, decide)
 
@@ -391,7 +422,7 @@ class MultiStore(Application[UUID]):
                 items = self._order_stock(order)
                 for item in items:
                     item.release(ref, "expired")
-                return [order, *items], OrderSummary.of(order)
+                return [order, *items, *self._member_follows(order)], OrderSummary.of(order)
 
             summary = self._execute(command, context, decide)
             if summary.status == "expired":
@@ -423,6 +454,334 @@ class MultiStore(Application[UUID]):
             items.append(item)
         return items
 
+    # points on orders
+
+    def points_value(self, points: int) -> Decimal:
+        """What ``points`` take off an order, rounded down to the cent."""
+        rate = self.settings.points_per_currency_unit_redeemed
+        return (Decimal(points) / rate).quantize(CENT, rounding=ROUND_DOWN)
+
+    def _redeem_for(
+        self, ref: str, command: c.PlaceOrder, store: str, total: Decimal
+    ) -> list[MemberAccount]:
+        """Take the points a placement redeems from its member's account (none if no points)."""
+        if not command.points:
+            return []
+        assert command.member_id is not None
+        value = self.points_value(command.points)
+        if value >= total:
+            raise InvalidCommand(
+                "points", f"{command.points} points are worth {value}: not below the total {total}"
+            )
+        member = self._member(command.member_id)
+        member.redeem(ref, store, command.points, self.clock())
+        return [member]
+
+    def _member_follows(self, order: Order) -> list[MemberAccount]:
+        """Bring the order's member account in line with the order's status.
+
+        Completed: earn on the amount paid. Cancelled or expired: give back the redeemed
+        points. Returned: reverse the refunded share of the earned points and give back the
+        same share of the redeemed points. Each step is bounded per order, so repeating it
+        changes nothing.
+        """
+        if order.member_id is None:
+            return []
+        member = self._find(MemberAccount, member_id(order.member_id))
+        if member is None:
+            return []
+        rules = self.settings.points_rules()
+        ref = order.order_ref
+        if order.status == "completed":
+            member.earn(ref, order.store, Decimal(order.paid_amount), self.clock(), rules)
+        elif order.status in ("cancelled", "expired"):
+            member.restore(ref, order.points_used, order.status)
+        elif order.status in ("returned", "partially_returned"):
+            refunded, paid = Decimal(order.refunded), Decimal(order.paid_amount)
+            member.reverse(ref, refunded, rules)
+            member.restore(ref, math.floor(order.points_used * refunded / paid), "returned")
+        return [member]
+
+    # members
+
+    def _member(self, member: str, field: str = "member_id") -> MemberAccount:
+        found = self._find(MemberAccount, member_id(member))
+        return found or _raise(UnknownMember(member, field))
+
+    def enrol_member(
+        self, command: c.EnrolMember, context: CommandContext | None = None
+    ) -> MemberSummary:
+        """Open a member's points account at their home store."""
+
+        def decide() -> Decision[MemberSummary]:
+            if self._find(MemberAccount, member_id(command.member_id)):
+                raise AlreadyExists("member_id", f"member {command.member_id!r} is enrolled")
+            self._store(command.home_store, "home_store")
+            now = self.clock()
+            tier = self.settings.points_rules().tier_for(0).name
+            member = MemberAccount(command.member_id, command.home_store, now, tier)
+            return [member], MemberSummary.of(member, now)
+
+        return self._execute(command, context, decide)
+
+    def grant_points(
+        self, command: c.GrantPoints, context: CommandContext | None = None
+    ) -> MemberSummary:
+        """Credit points outside an order; a repeated reference credits nothing more."""
+
+        def decide() -> Decision[MemberSummary]:
+            member = self._member(command.member_id)
+            self._store(command.store)
+            now = self.clock()
+            days = self.settings.points_validity_days
+            member.grant(
+                command.reference, command.store, command.points, command.reason, now, days
+            )
+            return [member], MemberSummary.of(member, now)
+
+        return self._execute(command, context, decide)
+
+    def expire_points(
+        self, now: datetime | None = None, context: CommandContext | None = None
+    ) -> PointsExpiry:
+        """Expire every member's points lots past their expiry date; return points per member."""
+        now = now or self.clock()
+        expired: dict[str, int] = {}
+        position = None
+        enrolled = MemberAccount.Enrolled  # type: ignore[attr-defined]
+        for member_ref in sorted(self._keys_in_log(enrolled, _enrolled_member)):
+
+            def decide(member_ref: str = member_ref) -> Decision[PointsExpiry]:
+                member = self._member(member_ref)
+                before = member.balance
+                member.expire(now)
+                return [member], PointsExpiry({member_ref: before - member.balance})
+
+            result = self._execute(c.ExpirePoints(member_id=member_ref), context, decide)
+            expired.update({ref: points for ref, points in result.expired.items() if points})
+            position = result.position or position
+        return PointsExpiry(expired, position)
+
+    def get_member(self, member: str, version: int | None = None) -> MemberAccount:
+        """A member account's state now, or at an earlier version."""
+        found = self._find(MemberAccount, member_id(member), version)
+        return found or _raise(UnknownMember(member))
+
+    def member_summary(self, member: str) -> MemberSummary:
+        """A member's tier, growth value and points balance."""
+        return MemberSummary.of(self._member(member), self.clock())
+
+    def points_settlement(self, start: datetime, end: datetime) -> list[SettlementLine]:
+        """Points redeemed in [start, end), net of give-backs, by issuing and redeeming store."""
+        if end <= start:
+            raise InvalidCommand("end", "the period must end after it starts")
+        net: dict[tuple[str, str], int] = {}
+        redeemed = MemberAccount.PointsRedeemed  # type: ignore[attr-defined]
+        restored = MemberAccount.PointsRestored  # type: ignore[attr-defined]
+        for moved in self._events_in_log([redeemed, restored]):
+            if not start <= moved.timestamp < end:
+                continue
+            sign, parts = (1, moved.taken) if isinstance(moved, redeemed) else (-1, moved.given)
+            for part in parts:
+                key = (part["issued_by"], moved.store)
+                net[key] = net.get(key, 0) + sign * part["points"]
+        return [
+            SettlementLine(issued_by, redeemed_at, points, self.points_value(points))
+            for (issued_by, redeemed_at), points in sorted(net.items())
+            if points
+        ]
+
+    # transfers
+
+    def _transfer(self, ref: str) -> Transfer:
+        return self._find(Transfer, transfer_id(ref)) or _raise(UnknownTransfer(ref))
+
+    def request_transfer(
+        self, command: c.RequestTransfer, context: CommandContext | None = None
+    ) -> TransferSummary:
+        """Ask to move stock between two stores; a repeated transfer_id returns the first."""
+        ref = command.transfer_id or "T-" + uuid4().hex[:20]
+
+        def decide() -> Decision[TransferSummary]:
+            wanted = {line.sku: line.quantity for line in command.lines}
+            existing = self._find(Transfer, transfer_id(ref))
+            if existing is not None:
+                same = (existing.from_store, existing.to_store, existing.quantities()) == (
+                    command.from_store,
+                    command.to_store,
+                    wanted,
+                )
+                if not same:
+                    raise IdempotencyConflict(
+                        "transfer_id", f"transfer {ref!r} was requested with other content"
+                    )
+                summary = TransferSummary.of(existing, created=False)
+                return [], replace(summary, position=self.log_position())
+            self._store(command.from_store, "from_store")
+            self._store(command.to_store, "to_store").check_open()
+            for index, line in enumerate(command.lines):
+                self._catalog_item(line.sku, f"lines[{index}].sku")
+            lines = [line.model_dump() for line in command.lines]
+            transfer = Transfer(ref, command.from_store, command.to_store, lines)
+            return [transfer], TransferSummary.of(transfer)
+
+        return self._execute(command, context, decide)
+
+    def approve_transfer(
+        self, command: c.ApproveTransfer, context: CommandContext | None = None
+    ) -> TransferSummary:
+        """Approve a requested transfer so that it may ship."""
+        return self._change_transfer(command, context, lambda transfer: transfer.approve())
+
+    def reject_transfer(
+        self, command: c.RejectTransfer, context: CommandContext | None = None
+    ) -> TransferSummary:
+        """Turn down a requested transfer."""
+        return self._change_transfer(command, context, lambda t: t.reject(command.reason))
+
+    def cancel_transfer(
+        self, command: c.CancelTransfer, context: CommandContext | None = None
+    ) -> TransferSummary:
+        """Call off a transfer that has not shipped."""
+        return self._change_transfer(command, context, lambda t: t.cancel(command.reason))
+
+    def _change_transfer(
+        self,
+        command: c.ApproveTransfer | c.RejectTransfer | c.CancelTransfer,
+        context: CommandContext | None,
+        change: Callable[[Transfer], None],
+    ) -> TransferSummary:
+        def decide() -> Decision[TransferSummary]:
+            transfer = self._transfer(command.transfer_id)
+            change(transfer)
+            return [transfer], TransferSummary.of(transfer)
+
+        return self._execute(command, context, decide)
+
+    def ship_transfer(
+        self, command: c.ShipTransfer, context: CommandContext | None = None
+    ) -> TransferSummary:
+        """Send an approved transfer: every line leaves the source and is incoming at the
+        destination, in one save; a line the source cannot cover refuses the whole shipment."""
+
+        def decide() -> Decision[TransferSummary]:
+            transfer = self._transfer(command.transfer_id)
+            transfer.ship()
+            ref = transfer.transfer_ref
+            sources: list[StockItem] = []
+            destinations: list[StockItem] = []
+            shortages: list[Shortage] = []
+            for index, (sku, quantity) in enumerate(transfer.quantities().items()):
+                source = self._stock_item(transfer.from_store, sku)
+                try:
+                    source.transfer_out(ref, quantity, f"lines[{index}].quantity")
+                except InsufficientStock as refusal:
+                    shortages.extend(refusal.shortages)
+                    continue
+                destination = self._stock_item(transfer.to_store, sku)
+                destination.expect_incoming(ref, quantity)
+                sources.append(source)
+                destinations.append(destination)
+            if shortages:
+                raise InsufficientStock(transfer.from_store, shortages)
+            return [transfer, *sources, *destinations], TransferSummary.of(transfer)
+
+        return self._execute(command, context, decide)
+
+    def receive_transfer(
+        self, command: c.ReceiveTransfer, context: CommandContext | None = None
+    ) -> TransferSummary:
+        """Book what arrived at the destination; a difference is recorded with its reason."""
+
+        def decide() -> Decision[TransferSummary]:
+            transfer = self._transfer(command.transfer_id)
+            if command.lines:
+                received = {line.sku: line.quantity for line in command.lines}
+            else:
+                received = transfer.quantities()
+            transfer.receive(received, command.reason)
+            items = []
+            for sku, quantity in received.items():
+                item = self._stock_item(transfer.to_store, sku)
+                item.transfer_in(transfer.transfer_ref, quantity)
+                items.append(item)
+            return [transfer, *items], TransferSummary.of(transfer)
+
+        return self._execute(command, context, decide)
+
+    def get_transfer(self, ref: str, version: int | None = None) -> Transfer:
+        """A transfer's state now, or at an earlier version."""
+        return self._find(Transfer, transfer_id(ref), version) or _raise(UnknownTransfer(ref))
+
+    def transfer_summary(self, ref: str) -> TransferSummary:
+        return TransferSummary.of(self._transfer(ref), created=False)
+
+    def suggest_transfers(self, sku: str | None = None) -> list[TransferSuggestion]:
+        """Propose moves from stores above safety stock plus the margin to open stores of the
+        same region below safety stock (counting what is incoming). Moves nothing."""
+        if sku is not None:
+            self._catalog_item(sku)
+        stores: dict[str, Store] = {}
+        groups: dict[tuple[str, str], list[tuple[Store, StockItem]]] = {}
+        opened = StockItem.Opened  # type: ignore[attr-defined]
+        for store_code, item_sku in sorted(self._keys_in_log(opened, _stock_key)):
+            if sku is not None and item_sku != sku:
+                continue
+            store = stores.get(store_code) or stores.setdefault(
+                store_code, self._store(store_code)
+            )
+            item = self._find(StockItem, stock_item_id(store_code, item_sku))
+            assert item is not None
+            groups.setdefault((store.region, item_sku), []).append((store, item))
+        margin = self.settings.transfer_suggestion_margin
+        suggestions = []
+        for (region, item_sku), entries in sorted(groups.items()):
+            needs = {
+                store.code: item.safety_stock - item.available - item.incoming
+                for store, item in entries
+                if store.is_open
+            }
+            spares = {
+                store.code: item.available - item.safety_stock - margin for store, item in entries
+            }
+            for to_store in sorted((s for s in needs if needs[s] > 0), key=lambda s: -needs[s]):
+                for from_store in sorted(
+                    (s for s in spares if spares[s] > 0), key=lambda s: -spares[s]
+                ):
+                    quantity = min(needs[to_store], spares[from_store])
+                    if quantity <= 0:
+                        break
+                    suggestions.append(
+                        TransferSuggestion(item_sku, from_store, to_store, region, quantity)
+                    )
+                    needs[to_store] -= quantity
+                    spares[from_store] -= quantity
+        return suggestions
+
+    # following the log
+
+    def _events_in_log(self, classes: Sequence[type[Any]], after: int = 0) -> Iterator[Any]:
+        """Stored events of the given classes after a log position, oldest first."""
+        topics = [get_topic(cls) for cls in classes]
+        while True:
+            notifications = self.recorder.select_notifications(
+                after, 500, topics=topics, inclusive_of_start=False
+            )
+            if not notifications:
+                return
+            for notification in notifications:
+                yield self.mapper.to_domain_event(notification)
+            after = notifications[-1].id
+
+    def _keys_in_log(self, created: type[Any], key: Callable[[Any], K]) -> set[K]:
+        """Keys of every aggregate created by events of class ``created``, read incrementally."""
+        with self._key_lock:
+            position, keys = self._key_index.get(created, (0, set()))
+            last = self.log_position()
+            keys.update(key(event) for event in self._events_in_log([created], position))
+            self._key_index[created] = (max(position, last), keys)
+            return set(keys)
+
     # reading aggregates
 
     def get_store(self, code: str, version: int | None = None) -> Store:
@@ -450,6 +809,14 @@ def _raise(error: Exception) -> Any:
     raise error
 
 
+def _stock_key(opened: Any) -> tuple[str, str]:
+    return (opened.store, opened.sku)
+
+
+def _enrolled_member(enrolled: Any) -> str:
+    return str(enrolled.member)
+
+
 def _order_reference(command: c.PlaceOrder) -> str:
     if command.order_id:
         return command.order_id
@@ -465,6 +832,7 @@ def _check_same_order(order: Order, command: c.PlaceOrder) -> None:
         order.store == command.store
         and order.fulfilment == command.fulfilment
         and order.member_id == command.member_id
+        and order.points_used == (command.points or 0)
         and wanted == placed
     )
     if not same:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
@@ -22,6 +23,9 @@ PriceFactor = Annotated[Decimal, Field(gt=0, le=10, decimal_places=4)]
 StoreKind = Literal["direct", "joint_venture", "franchise", "warehouse"]
 Fulfilment = Literal["pickup", "delivery", "ship"]
 AdjustReason = Literal["stocktake", "damage", "shrinkage", "correction"]
+
+
+Points = Annotated[int, Field(strict=True, gt=0, le=100_000_000)]
 
 
 class Command(BaseModel):
@@ -141,15 +145,22 @@ class PlaceOrder(Command):
     fulfilment: Fulfilment
     lines: list[OrderLine] = Field(min_length=1, max_length=100)
     member_id: Code | None = None
+    points: Points | None = None
 
     @model_validator(mode="after")
     def _one_line_per_sku(self) -> Self:
-        seen: set[str] = set()
-        for index, line in enumerate(self.lines):
-            if line.sku in seen:
-                raise ValueError(f"lines[{index}].sku: {line.sku!r} appears twice; merge the lines")
-            seen.add(line.sku)
+        _check_one_line_per_sku(self.lines)
+        if self.points is not None and self.member_id is None:
+            raise ValueError("points: redeeming points needs the member_id")
         return self
+
+
+def _check_one_line_per_sku(lines: Sequence[OrderLine | ReceivedLine]) -> None:
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        if line.sku in seen:
+            raise ValueError(f"lines[{index}].sku: {line.sku!r} appears twice; merge the lines")
+        seen.add(line.sku)
 
 
 class PayOrder(Command):
@@ -180,3 +191,86 @@ class ReturnOrder(Command):
     lines: list[OrderLine] = Field(default_factory=list, max_length=100)
     restock: bool = True
     reason: Name = "returned by customer"
+
+
+# transfers between stores
+
+
+class RequestTransfer(Command):
+    """Ask to move stock from one store to another; ``transfer_id`` makes a retry return it."""
+
+    transfer_id: Code | None = None
+    from_store: Code
+    to_store: Code
+    lines: list[OrderLine] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _two_stores_one_line_per_sku(self) -> Self:
+        if self.from_store == self.to_store:
+            raise ValueError("to_store: a transfer goes to another store than from_store")
+        _check_one_line_per_sku(self.lines)
+        return self
+
+
+class ApproveTransfer(Command):
+    transfer_id: Code
+
+
+class RejectTransfer(Command):
+    transfer_id: Code
+    reason: Name
+
+
+class CancelTransfer(Command):
+    """Call off a transfer that has not shipped."""
+
+    transfer_id: Code
+    reason: Name = "cancelled"
+
+
+class ShipTransfer(Command):
+    """Send every line of an approved transfer: all of it leaves the source, or nothing."""
+
+    transfer_id: Code
+
+
+class ReceivedLine(Command):
+    sku: Code
+    quantity: Count
+
+
+class ReceiveTransfer(Command):
+    """Book what arrived: every shipped SKU once, or no lines when all arrived as shipped."""
+
+    transfer_id: Code
+    lines: list[ReceivedLine] = Field(default_factory=list, max_length=100)
+    reason: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_line_per_sku(self) -> Self:
+        _check_one_line_per_sku(self.lines)
+        return self
+
+
+# members and points
+
+
+class EnrolMember(Command):
+    member_id: Code
+    home_store: Code
+
+
+class GrantPoints(Command):
+    """Credit points outside an order (opening balance, goodwill); once per ``reference``."""
+
+    member_id: Code
+    store: Code
+    points: Points
+    reference: Reference
+    reason: Name
+
+
+class ExpirePoints(Command):
+    """Expire one member's lots past their expiry date (issued by ``expire_points``)."""
+
+    member_id: Code

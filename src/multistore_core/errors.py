@@ -40,6 +40,31 @@ class UnknownOrder(NotFound):
         self.order_id = order_id
 
 
+class UnknownTransfer(NotFound):
+    def __init__(self, transfer_id: str, field: str = "transfer_id") -> None:
+        super().__init__(field, f"no transfer {transfer_id!r}")
+        self.transfer_id = transfer_id
+
+
+class UnknownMember(NotFound):
+    def __init__(self, member_id: str, field: str = "member_id") -> None:
+        super().__init__(field, f"no enrolled member {member_id!r}")
+        self.member_id = member_id
+
+
+class InsufficientPoints(MultiStoreError):
+    """Refusal of a redemption asking for more points than the member has unexpired."""
+
+    def __init__(self, member_id: str, requested: int, balance: int) -> None:
+        super().__init__(
+            f"points: member {member_id!r} has {balance} points, fewer than {requested}"
+        )
+        self.field = "points"
+        self.member_id = member_id
+        self.requested = requested
+        self.balance = balance
+
+
 class AlreadyExists(InvalidCommand):
     """A registration repeats a code that is already taken."""
 
@@ -78,9 +103,10 @@ class StockRuleViolation(MultiStoreError):
 
 
 class IllegalTransition(MultiStoreError):
-    def __init__(self, order_id: str, status: str, action: str) -> None:
-        super().__init__(f"order {order_id!r} is {status}: cannot {action}")
+    def __init__(self, order_id: str, status: str, action: str, subject: str = "order") -> None:
+        super().__init__(f"{subject} {order_id!r} is {status}: cannot {action}")
         self.order_id = order_id
+        self.subject = subject
         self.status = status
         self.action = action
 

@@ -19,3 +19,11 @@ def stock_item_id(store: str, sku: str) -> UUID:
 
 def order_id(reference: str) -> UUID:
     return uuid5(NAMESPACE, f"order/{reference}")
+
+
+def transfer_id(reference: str) -> UUID:
+    return uuid5(NAMESPACE, f"transfer/{reference}")
+
+
+def member_id(member: str) -> UUID:
+    return uuid5(NAMESPACE, f"member/{member}")

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order
 from multistore_core.domain.stock import StockItem
+from multistore_core.domain.transfer import Transfer
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class OrderSummary:
     total: Decimal
     refunded: Decimal
     expires_at: datetime
+    points_used: int = 0
+    points_value: Decimal = Decimal(0)
+    amount_due: Decimal = Decimal(0)
     created: bool = True
     position: int | None = None
 
@@ -81,5 +86,97 @@ class OrderSummary:
             total=Decimal(order.total),
             refunded=Decimal(order.refunded),
             expires_at=order.expires_at,
+            points_used=order.points_used,
+            points_value=Decimal(order.points_value),
+            amount_due=order.amount_due,
             created=created,
         )
+
+
+@dataclass(frozen=True)
+class TransferLine:
+    sku: str
+    quantity: int
+    received: int | None
+
+
+@dataclass(frozen=True)
+class TransferSummary:
+    """A transfer as the write side knows it; ``created`` is False for a repeated request."""
+
+    transfer_id: str
+    from_store: str
+    to_store: str
+    status: str
+    lines: tuple[TransferLine, ...]
+    reason: str | None
+    created: bool = True
+    position: int | None = None
+
+    @classmethod
+    def of(cls, transfer: Transfer, created: bool = True) -> TransferSummary:
+        return cls(
+            transfer_id=transfer.transfer_ref,
+            from_store=transfer.from_store,
+            to_store=transfer.to_store,
+            status=transfer.status,
+            lines=tuple(
+                TransferLine(sku, quantity, transfer.received.get(sku))
+                for sku, quantity in transfer.quantities().items()
+            ),
+            reason=transfer.reason,
+            created=created,
+        )
+
+
+@dataclass(frozen=True)
+class TransferSuggestion:
+    """A proposed move of ``quantity`` units of ``sku``: a query result, not a transfer."""
+
+    sku: str
+    from_store: str
+    to_store: str
+    region: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """A member's points: ``balance`` held, of which ``usable`` is unexpired now."""
+
+    member_id: str
+    home_store: str
+    tier: str
+    growth: int
+    balance: int
+    usable: int
+    position: int | None = None
+
+    @classmethod
+    def of(cls, member: MemberAccount, now: datetime) -> MemberSummary:
+        return cls(
+            member_id=member.member,
+            home_store=member.home_store,
+            tier=member.tier,
+            growth=member.growth,
+            balance=member.balance,
+            usable=member.usable(now),
+        )
+
+
+@dataclass(frozen=True)
+class PointsExpiry:
+    """What ``expire_points`` did: points expired per member."""
+
+    expired: dict[str, int]
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    """Points issued by one store and redeemed, net of give-backs, at another in a period."""
+
+    issued_by: str
+    redeemed_at: str
+    points: int
+    value: Decimal

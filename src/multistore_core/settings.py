@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from multistore_core.domain.member import PointsRules, Tier
 
 
 class Settings(BaseSettings):
@@ -25,6 +29,21 @@ class Settings(BaseSettings):
     conflict_retries: int = Field(default=10, ge=0, le=100)
     postgres_lock_timeout_seconds: int = Field(default=30, ge=1)
     postgres_pool_size: int = Field(default=10, ge=1, le=200)
+    points_per_currency_unit: Decimal = Field(
+        default=Decimal(1), ge=0, le=1000, description="points earned per whole unit paid"
+    )
+    points_per_currency_unit_redeemed: int = Field(
+        default=100, ge=1, le=1_000_000, description="points worth one currency unit off an order"
+    )
+    points_validity_days: int = Field(default=365, ge=1, le=36500)
+    tier_gold_growth: int = Field(default=2000, ge=1, description="growth value to reach gold")
+    tier_diamond_growth: int = Field(default=10000, ge=1, description="growth value for diamond")
+    tier_silver_multiplier: Decimal = Field(default=Decimal(1), ge=0, le=100)
+    tier_gold_multiplier: Decimal = Field(default=Decimal("1.5"), ge=0, le=100)
+    tier_diamond_multiplier: Decimal = Field(default=Decimal(2), ge=0, le=100)
+    transfer_suggestion_margin: int = Field(
+        default=5, ge=0, description="units above safety stock a store keeps when it gives"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -33,6 +52,24 @@ class Settings(BaseSettings):
         if scheme not in ("sqlite", "postgresql", "postgres", "memory"):
             raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite, postgresql")
         return url
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> Self:
+        if self.tier_diamond_growth <= self.tier_gold_growth:
+            raise ValueError("tier_diamond_growth: must be above tier_gold_growth")
+        return self
+
+    def points_rules(self) -> PointsRules:
+        """The earning, validity and tier rules for member points."""
+        return PointsRules(
+            earn_per_unit=self.points_per_currency_unit,
+            validity_days=self.points_validity_days,
+            tiers=(
+                Tier("silver", 0, self.tier_silver_multiplier),
+                Tier("gold", self.tier_gold_growth, self.tier_gold_multiplier),
+                Tier("diamond", self.tier_diamond_growth, self.tier_diamond_multiplier),
+            ),
+        )
 
     @property
     def backend(self) -> str:

@@ -45,6 +45,8 @@ class Order(Entity):
         lines: list[dict[str, Any]],
         total: Decimal,
         expires_at: datetime,
+        points_used: int = 0,
+        points_value: Decimal = Decimal(0),
     ) -> None:
         self.order_ref = order_ref
         self.store = store
@@ -55,10 +57,17 @@ class Order(Entity):
         self.lines = [dict(line) for line in lines]
         self.total = total
         self.expires_at = expires_at
+        self.points_used = points_used
+        self.points_value = points_value
         self.status = "placed"
         self.paid_amount = Decimal(0)
         self.refunded = Decimal(0)
         self.returned: dict[str, int] = {}
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the customer pays: the total less the value of the points redeemed."""
+        return Decimal(self.total) - Decimal(self.points_value)
 
     def quantity_of(self, sku: str) -> int:
         return sum(line["quantity"] for line in self.lines if line["sku"] == sku)
@@ -69,8 +78,10 @@ class Order(Entity):
 
     def pay(self, amount: Decimal, payment_ref: str) -> None:
         self._require("pay", "placed")
-        if amount != self.total:
-            raise InvalidCommand("amount", f"must equal the order total {self.total}, not {amount}")
+        if amount != self.amount_due:
+            raise InvalidCommand(
+                "amount", f"must equal the amount due {self.amount_due}, not {amount}"
+            )
         self._pay(amount=amount, payment_ref=payment_ref)
 
     @event("Paid")
@@ -141,7 +152,8 @@ class Order(Entity):
                     f"only {left} unit(s) of {sku!r} can still be returned",
                 )
         prices = {line["sku"]: Decimal(line["unit_price"]) for line in self.lines}
-        refund = sum((prices[s] * q for s, q in quantities.items()), Decimal(0)).quantize(CENT)
+        value = sum((prices[s] * q for s, q in quantities.items()), Decimal(0))
+        refund = self._cash_share(value, quantities)
         self._return(
             lines=[{"sku": s, "quantity": q} for s, q in quantities.items()],
             restock=restock,
@@ -158,6 +170,13 @@ class Order(Entity):
         self.refunded += refund
         everything = not self.unreturned()
         self.status = "returned" if everything else "partially_returned"
+
+    def _cash_share(self, value: Decimal, quantities: dict[str, int]) -> Decimal:
+        """The cash part of returned goods worth ``value``; the last return gets the rest."""
+        left = {s: q - quantities.get(s, 0) for s, q in self.unreturned().items()}
+        if not any(left.values()):
+            return Decimal(self.paid_amount) - Decimal(self.refunded)
+        return (value * self.amount_due / Decimal(self.total)).quantize(CENT)
 
     def unreturned(self) -> dict[str, int]:
         return {

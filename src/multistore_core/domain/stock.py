@@ -32,6 +32,7 @@ class StockItem(Entity):
         self.reserved = 0
         self.reservations: dict[str, int] = {}
         self.incoming = 0
+        self.incoming_transfers: dict[str, int] = {}
         self.safety_stock = 0
         self.shortage = 0
 
@@ -158,6 +159,57 @@ class StockItem(Entity):
     @event("Restocked")
     def _restock(self, order_id: str, quantity: int) -> None:
         self.on_hand += quantity
+
+    # transfers between stores
+
+    def transfer_out(self, transfer_id: str, quantity: int, field: str = "quantity") -> None:
+        """Ship units to another store; refuse more than is available."""
+        self._check_positive(quantity)
+        if quantity > self.available:
+            raise InsufficientStock(
+                self.store, [Shortage(field, self.sku, quantity, max(self.available, 0))]
+            )
+        self._transfer_out(transfer_id=transfer_id, quantity=quantity)
+
+    @event("TransferredOut")
+    def _transfer_out(self, transfer_id: str, quantity: int) -> None:
+        self.on_hand -= quantity
+
+    def expect_incoming(self, transfer_id: str, quantity: int) -> None:
+        """Show units shipped by another store as incoming (not sellable)."""
+        self._check_positive(quantity)
+        if transfer_id in self.incoming_transfers:
+            raise StockRuleViolation(f"{self.store}/{self.sku}: {transfer_id!r} already incoming")
+        self._expect_incoming(transfer_id=transfer_id, quantity=quantity)
+
+    @event("IncomingAdded")
+    def _expect_incoming(self, transfer_id: str, quantity: int) -> None:
+        self.incoming_transfers[transfer_id] = quantity
+        self.incoming += quantity
+
+    def transfer_in(self, transfer_id: str, received: int) -> None:
+        """Book what arrived of an incoming transfer and clear its incoming units."""
+        if received < 0:
+            raise InvalidCommand("quantity", "a received quantity cannot be negative")
+        if transfer_id not in self.incoming_transfers:
+            raise StockRuleViolation(
+                f"{self.store}/{self.sku}: nothing is incoming by {transfer_id!r}"
+            )
+        self._transfer_in(
+            transfer_id=transfer_id,
+            expected=self.incoming_transfers[transfer_id],
+            quantity=received,
+            covered_shortage=min(received, self.shortage),
+        )
+
+    @event("TransferredIn")
+    def _transfer_in(
+        self, transfer_id: str, expected: int, quantity: int, covered_shortage: int
+    ) -> None:
+        del self.incoming_transfers[transfer_id]
+        self.incoming -= expected
+        self.on_hand += quantity - covered_shortage
+        self.shortage -= covered_shortage
 
     def _reservation(self, order_id: str) -> int:
         try:
