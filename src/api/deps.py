@@ -1,0 +1,71 @@
+"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import ApiKey, KeyRing, Permission, Role
+from multistore_core import CommandContext, MultiStore
+from multistore_core.errors import UnknownOrder
+
+_bearer = HTTPBearer(auto_error=False, description="an API key from MULTISTORE_API_KEYS")
+
+
+def get_multistore(request: Request) -> MultiStore:
+    multistore: MultiStore = request.app.state.multistore
+    return multistore
+
+
+def get_keys(request: Request) -> KeyRing:
+    keys: KeyRing = request.app.state.keys
+    return keys
+
+
+def get_caller(
+    keys: Annotated[KeyRing, Depends(get_keys)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey:
+    return keys.find(credentials.credentials if credentials else None)
+
+
+MultiStoreDep = Annotated[MultiStore, Depends(get_multistore)]
+KeysDep = Annotated[KeyRing, Depends(get_keys)]
+CallerDep = Annotated[ApiKey, Depends(get_caller)]
+
+
+def permitted(permission: Permission) -> Callable[[Request, ApiKey], ApiKey]:
+    """A dependency: the caller, if it holds ``permission`` in the path's ``store`` (if any)."""
+
+    def check(request: Request, caller: CallerDep) -> ApiKey:
+        caller.require(permission, request.path_params.get("store"))
+        return caller
+
+    return check
+
+
+def get_context(request: Request, caller: CallerDep) -> CommandContext:
+    """Who is calling, for the metadata of every event the request causes."""
+    return CommandContext(
+        actor=caller.name,
+        role=caller.role.value,
+        store_scope=caller.store,
+        correlation_id=request.state.request_id,
+    )
+
+
+ContextDep = Annotated[CommandContext, Depends(get_context)]
+
+
+def visible_order(order_id: str, caller: CallerDep, multistore: MultiStoreDep) -> str:
+    """The path's order id, if the caller may see it; another store's order is 'not found'."""
+    if caller.role is Role.STORE_MANAGER:
+        if not caller.sees_store(multistore.order_summary(order_id).store):
+            raise UnknownOrder(order_id)
+    return order_id
+
+
+VisibleOrderId = Annotated[str, Depends(visible_order)]

@@ -1,0 +1,113 @@
+"""Orders: place (idempotent), pay, cancel, fulfil, complete, return, and read one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from api.auth import Permission
+from api.deps import CallerDep, ContextDep, MultiStoreDep, VisibleOrderId, permitted
+from api.routes._utils import positioned
+from api.schemas import (
+    CancelOrderBody,
+    OrderPublic,
+    PayOrderBody,
+    PlaceOrderBody,
+    ReturnOrderBody,
+)
+from multistore_core import commands as c
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+Place = [Depends(permitted(Permission.PLACE_ORDERS))]
+Fulfil = [Depends(permitted(Permission.FULFIL_ORDERS))]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@router.post("", status_code=201, response_model=OrderPublic, dependencies=Place)
+def place_order(
+    body: PlaceOrderBody,
+    caller: CallerDep,
+    multistore: MultiStoreDep,
+    context: ContextDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> object:
+    """Reserve every line at the store and place the order, or reserve nothing.
+
+    Repeating a request with the same ``Idempotency-Key`` (or body ``order_id``) and the same
+    content returns the same order without placing another; other content is refused (422).
+    """
+    command = c.PlaceOrder(**dict(body), idempotency_key=idempotency_key)
+    caller.require(Permission.PLACE_ORDERS, command.store)
+    placed = multistore.place_order(command, context)
+    response.headers["Location"] = f"/orders/{placed.order_id}"
+    response.headers[REPLAYED_HEADER] = "false" if placed.created else "true"
+    return positioned(response, placed)
+
+
+@router.get(
+    "/{order_id}",
+    response_model=OrderPublic,
+    dependencies=[Depends(permitted(Permission.READ_ORDERS))],
+)
+def get_order(order_id: VisibleOrderId, multistore: MultiStoreDep) -> object:
+    """One order as the write side knows it now."""
+    return multistore.order_summary(order_id)
+
+
+@router.post("/{order_id}/pay", response_model=OrderPublic, dependencies=Place)
+def pay_order(
+    order_id: VisibleOrderId,
+    body: PayOrderBody,
+    multistore: MultiStoreDep,
+    context: ContextDep,
+    response: Response,
+) -> object:
+    """Record the payment of a placed order; the amount must equal its total."""
+    command = c.PayOrder(order_id=order_id, **dict(body))
+    return positioned(response, multistore.pay_order(command, context))
+
+
+@router.post("/{order_id}/cancel", response_model=OrderPublic, dependencies=Place)
+def cancel_order(
+    order_id: VisibleOrderId,
+    multistore: MultiStoreDep,
+    context: ContextDep,
+    response: Response,
+    body: CancelOrderBody | None = None,
+) -> object:
+    """Cancel a placed or paid order, release its stock and refund any payment."""
+    command = c.CancelOrder(order_id=order_id, **dict(body or {}))
+    return positioned(response, multistore.cancel_order(command, context))
+
+
+@router.post("/{order_id}/fulfil", response_model=OrderPublic, dependencies=Fulfil)
+def fulfil_order(
+    order_id: VisibleOrderId, multistore: MultiStoreDep, context: ContextDep, response: Response
+) -> object:
+    """Mark a paid order ready for pickup, out for delivery or shipped."""
+    command = c.FulfilOrder(order_id=order_id)
+    return positioned(response, multistore.fulfil_order(command, context))
+
+
+@router.post("/{order_id}/complete", response_model=OrderPublic, dependencies=Fulfil)
+def complete_order(
+    order_id: VisibleOrderId, multistore: MultiStoreDep, context: ContextDep, response: Response
+) -> object:
+    """Complete a fulfilled order: its reserved units leave the store."""
+    command = c.CompleteOrder(order_id=order_id)
+    return positioned(response, multistore.complete_order(command, context))
+
+
+@router.post("/{order_id}/return", response_model=OrderPublic, dependencies=Place)
+def return_order(
+    order_id: VisibleOrderId,
+    multistore: MultiStoreDep,
+    context: ContextDep,
+    response: Response,
+    body: ReturnOrderBody | None = None,
+) -> object:
+    """Take back a completed order, whole (no lines) or by line, restocking unless told not to."""
+    command = c.ReturnOrder(order_id=order_id, **dict(body or {}))
+    return positioned(response, multistore.return_order(command, context))
