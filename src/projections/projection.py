@@ -1,0 +1,96 @@
+"""The projection base class, its event handler registry and the per-view tracking table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import BigInteger, Column, Connection, DateTime, MetaData, String, Table
+
+from projections.rows import Rows
+
+metadata = MetaData()
+
+tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("last_event_at", DateTime),
+    Column("processed_at", DateTime),
+)
+
+Handler = Callable[[Any, Any], None]
+
+
+def handles(aggregate: type, *event_names: str) -> Callable[[Handler], Handler]:
+    """Mark a projection method as the handler of ``aggregate``'s events of these names."""
+
+    def mark(method: Handler) -> Handler:
+        method._handles = [getattr(aggregate, name) for name in event_names]  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Projection:
+    """A view: its tables, and one handler per event type it follows."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    handlers: ClassVar[dict[type, Handler]]
+
+    def __init_subclass__(cls) -> None:
+        cls.handlers = {}
+        for attribute in vars(cls).values():
+            for event_class in getattr(attribute, "_handles", ()):
+                cls.handlers[event_class] = attribute
+
+    def __init__(self) -> None:
+        self.rows = {table.name: Rows(table) for table in self.tables}
+
+    @classmethod
+    def topics(cls) -> set[str]:
+        return {get_topic(event_class) for event_class in cls.handlers}
+
+    def apply(self, event: Any) -> None:
+        handler = self.handlers.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def apply_all(self, events: Iterable[Any]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def bind(self, connection: Connection | None) -> None:
+        for rows in self.rows.values():
+            rows.connection = connection
+
+    def flush(self) -> None:
+        for rows in self.rows.values():
+            rows.flush()
+
+    def forget(self) -> None:
+        for rows in self.rows.values():
+            rows.forget()
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A moment as naive UTC, the form every view stores (the same on SQLite and PostgreSQL)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def hour_of(moment: datetime) -> datetime:
+    return naive_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def cents(amount: Decimal | str | int) -> int:
+    """Money as whole cents: exact, and the same integer type on every database."""
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def event_name(event: Any) -> str:
+    return type(event).__qualname__

@@ -1,0 +1,189 @@
+"""The runner: follows the notification log and applies each batch to every view exactly once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection
+
+from multistore_core import MultiStore
+from multistore_core.context import utc_now
+from projections.database import ViewStore
+from projections.projection import Projection, naive_utc, tracking
+from projections.settings import libpq_url
+from projections.views import build_views
+
+log = logging.getLogger(__name__)
+
+Event = tuple[int, Any]
+BatchListener = Callable[[Sequence[Event], datetime], None]
+
+
+class _Overtaken(Exception):
+    """Another writer moved a view's position since this runner last read it."""
+
+
+class Runner:
+    """Applies the log to ``projections``; each batch and the new positions commit together.
+
+    A view's position is the id of the last notification it has taken into account. Every
+    batch updates each view's tracking row only if it still holds the position this runner
+    expects, so two runners (or a rebuild) on one view never apply an event twice.
+    """
+
+    def __init__(
+        self,
+        app: MultiStore,
+        views: ViewStore,
+        projections: Sequence[Projection] | None = None,
+        batch_size: int = 1000,
+        poll_seconds: float = 0.1,
+        on_batch: BatchListener | None = None,
+    ) -> None:
+        self.app = app
+        self.views = views
+        self.projections = list(projections) if projections is not None else build_views()
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.on_batch = on_batch
+        self.last_error: BaseException | None = None
+        self._topics = set().union(*(p.topics() for p in self.projections))
+        views.create(self.projections)
+        self._positions = self._load_positions()
+
+    def _load_positions(self) -> dict[str, int]:
+        stored = self.views.positions()
+        return {p.name: stored[p.name] for p in self.projections}
+
+    @property
+    def position(self) -> int:
+        """The position every view of this runner has reached."""
+        return min(self._positions.values(), default=0)
+
+    def head(self) -> int:
+        return self.app.log_position()
+
+    def step(self) -> int:
+        """Apply the next batch of the log; return how many notifications it held."""
+        notifications = self.app.recorder.select_notifications(
+            self.position, self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        events = [
+            (n.id, self.app.mapper.to_domain_event(n))
+            for n in notifications
+            if n.topic in self._topics
+        ]
+        last = notifications[-1].id
+        try:
+            with self.views.transaction() as connection:
+                self._apply(connection, events, last)
+        except BaseException as error:
+            for projection in self.projections:
+                projection.forget()
+            self._positions = self._load_positions()
+            if isinstance(error, _Overtaken):
+                log.info("a view moved under this runner; continuing from its new position")
+                return len(notifications)
+            raise
+        for name, position in self._positions.items():
+            self._positions[name] = max(position, last)
+        if self.on_batch is not None:
+            self.on_batch(events, utc_now())
+        return len(notifications)
+
+    def _apply(self, connection: Connection, events: list[Event], last: int) -> None:
+        last_event_at = naive_utc(events[-1][1].timestamp) if events else None
+        processed_at = naive_utc(utc_now())
+        for projection in self.projections:
+            before = self._positions[projection.name]
+            if before >= last:
+                continue
+            values: dict[str, Any] = {"position": last, "processed_at": processed_at}
+            if last_event_at is not None:
+                values["last_event_at"] = last_event_at
+            moved = connection.execute(
+                tracking.update()
+                .where(tracking.c.name == projection.name, tracking.c.position == before)
+                .values(values)
+            )
+            if moved.rowcount != 1:
+                raise _Overtaken(projection.name)
+            projection.bind(connection)
+            try:
+                projection.apply_all(event for position, event in events if position > before)
+                projection.flush()
+            finally:
+                projection.bind(None)
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Apply batches until the views reach ``until`` (default: the head now)."""
+        target = self.head() if until is None else until
+        applied = 0
+        while self.position < target:
+            read = self.step()
+            if read == 0:
+                break
+            applied += read
+        return applied
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow the log until ``stop`` is set, waking on NOTIFY (PostgreSQL) or by polling."""
+        with self._wakeups(stop) as wait:
+            while not stop.is_set():
+                try:
+                    read = self.step()
+                    self.last_error = None
+                except Exception as error:  # keep following: the next step starts afresh
+                    log.exception("projection batch failed; retrying")
+                    self.last_error = error
+                    stop.wait(self.poll_seconds)
+                    continue
+                if read < self.batch_size:
+                    wait(self.poll_seconds)
+
+    @contextmanager
+    def _wakeups(self, stop: threading.Event) -> Iterator[Callable[[float], Any]]:
+        """A wait that returns early when the event store announces new events."""
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if channel is None:
+            yield stop.wait
+            return
+        with psycopg.connect(libpq_url(self.app.settings.database_url), autocommit=True) as conn:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+            def wait(timeout: float) -> None:
+                for _ in conn.notifies(timeout=timeout, stop_after=1):
+                    pass
+
+            yield wait
+
+    def start(self) -> RunnerThread:
+        """Follow the log in a background thread of this process."""
+        thread = RunnerThread(self)
+        thread.start()
+        return thread
+
+
+class RunnerThread(threading.Thread):
+    """A runner following the log in the background; ``stop()`` ends it."""
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__(name="projections-runner", daemon=True)
+        self.runner = runner
+        self._stop_requested = threading.Event()
+
+    def run(self) -> None:
+        self.runner.run(self._stop_requested)
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_requested.set()
+        self.join(timeout)
