@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.auth import KeyRing
-from api.routes import catalog, health, orders, stock, stores
+from api.routes import catalog, health, members, orders, stock, stores, transfers
 from multistore_core import MultiStore
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -26,7 +26,7 @@ def create_app(multistore: MultiStore, keys: KeyRing) -> FastAPI:
     app.state.multistore = multistore
     app.state.keys = keys
     errors.install(app)
-    for module in (health, stores, catalog, stock, orders):
+    for module in (health, stores, catalog, stock, orders, transfers, members):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -25,21 +25,35 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     READ_CHAIN = "read the store list and catalog"
-    MANAGE_CHAIN = "register and change stores and SKUs"
+    MANAGE_CHAIN = "register and change stores and SKUs, and grant points"
     READ_STOCK = "read stock"
     MANAGE_STOCK = "receive and adjust stock"
     READ_ORDERS = "read orders"
     PLACE_ORDERS = "place, pay, cancel and return orders"
     FULFIL_ORDERS = "fulfil and complete orders"
+    READ_TRANSFERS = "read transfers"
+    MANAGE_TRANSFERS = "request, cancel, ship and receive transfers"
+    APPROVE_TRANSFERS = "approve and reject transfers"
+    READ_MEMBERS = "read members' points"
+    ENROL_MEMBERS = "enrol members"
     READ_DASHBOARD = "read the dashboard and alerts"
 
 
-_READ = {Permission.READ_CHAIN, Permission.READ_STOCK, Permission.READ_ORDERS}
+P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.HQ_ADMIN: frozenset(Permission),
-    Role.AUDITOR: frozenset({*_READ, Permission.READ_DASHBOARD}),
-    Role.STORE_MANAGER: frozenset(set(Permission) - {Permission.MANAGE_CHAIN}),
-    Role.STOREFRONT: frozenset({*_READ, Permission.PLACE_ORDERS}),
+    Role.AUDITOR: frozenset(
+        {P.READ_CHAIN, P.READ_STOCK, P.READ_ORDERS, P.READ_TRANSFERS, P.READ_MEMBERS}
+        | {P.READ_DASHBOARD}
+    ),
+    Role.STORE_MANAGER: frozenset(
+        {P.READ_CHAIN, P.READ_STOCK, P.MANAGE_STOCK, P.READ_ORDERS, P.PLACE_ORDERS}
+        | {P.FULFIL_ORDERS, P.READ_TRANSFERS, P.MANAGE_TRANSFERS, P.READ_DASHBOARD}
+    ),
+    Role.STOREFRONT: frozenset(
+        {P.READ_CHAIN, P.READ_STOCK, P.READ_ORDERS, P.PLACE_ORDERS, P.READ_MEMBERS}
+        | {P.ENROL_MEMBERS}
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiKey, KeyRing, Permission, Role
 from multistore_core import CommandContext, MultiStore
-from multistore_core.errors import UnknownOrder
+from multistore_core.errors import UnknownOrder, UnknownTransfer
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from MULTISTORE_API_KEYS")
 
@@ -69,3 +69,15 @@ def visible_order(order_id: str, caller: CallerDep, multistore: MultiStoreDep) -
 
 
 VisibleOrderId = Annotated[str, Depends(visible_order)]
+
+
+def visible_transfer(transfer_id: str, caller: CallerDep, multistore: MultiStoreDep) -> str:
+    """The path's transfer id, if it leaves or reaches the caller's store (else 'not found')."""
+    if caller.role is Role.STORE_MANAGER:
+        transfer = multistore.transfer_summary(transfer_id)
+        if not (caller.sees_store(transfer.from_store) or caller.sees_store(transfer.to_store)):
+            raise UnknownTransfer(transfer_id)
+    return transfer_id
+
+
+VisibleTransferId = Annotated[str, Depends(visible_transfer)]

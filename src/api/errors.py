@@ -19,8 +19,10 @@ from multistore_core.errors import (
     AlreadyExists,
     ConcurrencyConflict,
     IllegalTransition,
+    InsufficientPoints,
     InsufficientStock,
     InvalidCommand,
+    MultiStoreError,
     NotFound,
     StockRuleViolation,
     StoreClosed,
@@ -134,16 +136,32 @@ def install(app: FastAPI) -> None:
             shortages=shortages,
         )
 
+    @app.exception_handler(InsufficientPoints)
+    async def insufficient_points(request: Request, error: InsufficientPoints) -> JSONResponse:
+        return problem(
+            request,
+            409,
+            "insufficient-points",
+            "Insufficient points",
+            str(error),
+            field=error.field,
+            requested=error.requested,
+            balance=error.balance,
+        )
+
     @app.exception_handler(IllegalTransition)
     async def illegal_transition(request: Request, error: IllegalTransition) -> JSONResponse:
+        subject: dict[str, Any] = {
+            f"{error.subject}_id": error.order_id,
+            f"{error.subject}_status": error.status,
+        }
         return problem(
             request,
             409,
             "illegal-transition",
-            "Illegal order transition",
+            f"Illegal {error.subject} transition",
             str(error),
-            order_id=error.order_id,
-            order_status=error.status,
+            **subject,
             action=error.action,
         )
 
@@ -165,6 +183,10 @@ def install(app: FastAPI) -> None:
             f"{error}; retry the request",
             attempts=error.attempts,
         )
+
+    @app.exception_handler(MultiStoreError)
+    async def refused(request: Request, error: MultiStoreError) -> JSONResponse:
+        return problem(request, 409, "refused", "Refused", str(error))
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:

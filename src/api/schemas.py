@@ -88,6 +88,35 @@ class OrderPublic(Public):
     total: Decimal
     refunded: Decimal
     expires_at: datetime
+    points_used: int
+    points_value: Decimal
+    amount_due: Decimal
+
+
+class TransferLinePublic(Public):
+    sku: str
+    quantity: int
+    received: int | None
+
+
+class TransferPublic(Public):
+    transfer_id: str
+    from_store: str
+    to_store: str
+    status: str
+    lines: list[TransferLinePublic]
+    reason: str | None
+
+
+class MemberPublic(Public):
+    """A member's points: ``balance`` held, of which ``usable`` is unexpired now."""
+
+    member_id: str
+    home_store: str
+    tier: str
+    growth: int
+    balance: int
+    usable: int
 
 
 class Health(BaseModel):
@@ -115,6 +144,10 @@ if TYPE_CHECKING:
     PayOrderBody: TypeAlias = BaseModel
     CancelOrderBody: TypeAlias = BaseModel
     ReturnOrderBody: TypeAlias = BaseModel
+    RejectTransferBody: TypeAlias = BaseModel
+    CancelTransferBody: TypeAlias = BaseModel
+    ReceiveTransferBody: TypeAlias = BaseModel
+    GrantPointsBody: TypeAlias = BaseModel
 else:
     UpdateStoreBody = body_of(c.UpdateStore, "code")
     CloseStoreBody = body_of(c.CloseStore, "code")
@@ -126,3 +159,7 @@ else:
     PayOrderBody = body_of(c.PayOrder, "order_id")
     CancelOrderBody = body_of(c.CancelOrder, "order_id")
     ReturnOrderBody = body_of(c.ReturnOrder, "order_id")
+    RejectTransferBody = body_of(c.RejectTransfer, "transfer_id")
+    CancelTransferBody = body_of(c.CancelTransfer, "transfer_id")
+    ReceiveTransferBody = body_of(c.ReceiveTransfer, "transfer_id")
+    GrantPointsBody = body_of(c.GrantPoints, "member_id")
