@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # Each module has register(subparsers), adding subcommands with set_defaults(run=...).
 SUBCOMMAND_MODULES = [
     "multistore_core.demo",
+    "projections.cli",
 ]
 
 

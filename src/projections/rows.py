@@ -1,4 +1,4 @@
-"""A write-back cache of one view table: rows are read once, changed in memory, flushed per batch."""
+"""A write-back cache of one view table: rows read once, changed in memory, flushed per batch."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class Rows:
         return tuple(row[name] for name in self.key_columns)
 
     def get(self, *key: Any) -> Row | None:
-        """The row with this primary key, or None; a change to it must be marked with ``changed``."""
+        """The row with this primary key, or None; mark any change to it with ``changed``."""
         if key not in self._cache:
             self.preload([key])
         else:
@@ -84,9 +84,11 @@ class Rows:
         assert self.connection is not None, "flush needs a connection"
         if self._inserted:
             rows = [self._cache[key] for key in self._inserted]
-            self.connection.execute(self.table.insert(), rows)
+            self.connection.execute(self.table.insert(), [row for row in rows if row is not None])
         if self._updated:
-            self.connection.execute(self._update_statement(), [self._bound(k) for k in self._updated])
+            self.connection.execute(
+                self._update_statement(), [self._bound(k) for k in self._updated]
+            )
         self._inserted.clear()
         self._updated.clear()
         while len(self._cache) > self.capacity:
@@ -110,5 +112,7 @@ class Rows:
         row = self._cache[key]
         assert row is not None
         bound = {name: value for name, value in row.items() if name not in self.key_columns}
-        bound.update({f"key_{name}": value for name, value in zip(self.key_columns, key, strict=True)})
+        bound.update(
+            {f"key_{name}": value for name, value in zip(self.key_columns, key, strict=True)}
+        )
         return bound

@@ -47,7 +47,9 @@ def sqlalchemy_url(url: str) -> tuple[str, str | None]:
     if parts.scheme == "sqlite":
         return url, None
     if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
-        raise ValueError(f"views_url: unsupported scheme {parts.scheme!r}: use sqlite or postgresql")
+        raise ValueError(
+            f"views_url: unsupported scheme {parts.scheme!r}: use sqlite or postgresql"
+        )
     query = parse_qs(parts.query)
     schema = query.pop("schema", [None])[0]
     rest = urlencode({key: values[-1] for key, values in query.items()})

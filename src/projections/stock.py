@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Tab
 
 from multistore_core.domain.stock import StockItem
 from projections.projection import Projection, event_name, handles, metadata, naive_utc
-from projections.rows import Row
+from projections.rows import Row, Rows
 
 stock_levels = Table(
     "view_stock_levels",
@@ -39,7 +39,7 @@ class StockLevels(Projection):
     tables = (stock_levels,)
 
     @property
-    def levels(self) -> Any:
+    def levels(self) -> Rows:
         return self.rows[stock_levels.name]
 
     @handles(StockItem, "Opened")
@@ -113,6 +113,26 @@ class StockLevels(Projection):
     def restocked(self, event: Any) -> None:
         row = self._row(event)
         row["on_hand"] += event.quantity
+        self._touched(row, event)
+
+    @handles(StockItem, "TransferredOut")
+    def transferred_out(self, event: Any) -> None:
+        row = self._row(event)
+        row["on_hand"] -= event.quantity
+        self._touched(row, event)
+
+    @handles(StockItem, "IncomingAdded")
+    def incoming_added(self, event: Any) -> None:
+        row = self._row(event)
+        row["incoming"] += event.quantity
+        self._touched(row, event)
+
+    @handles(StockItem, "TransferredIn")
+    def transferred_in(self, event: Any) -> None:
+        row = self._row(event)
+        row["incoming"] -= event.expected
+        row["on_hand"] += event.quantity - event.covered_shortage
+        row["shortage"] -= event.covered_shortage
         self._touched(row, event)
 
     def _row(self, event: Any) -> Row:

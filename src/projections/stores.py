@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Column, DateTime, Float, Index, Numeric, String,
 
 from multistore_core.domain.store import Store
 from projections.projection import Projection, event_name, handles, metadata, naive_utc
-from projections.rows import Row
+from projections.rows import Row, Rows
 
 store_directory = Table(
     "view_stores",
@@ -35,7 +35,7 @@ class StoreDirectory(Projection):
     tables = (store_directory,)
 
     @property
-    def stores(self) -> Any:
+    def stores(self) -> Rows:
         return self.rows[store_directory.name]
 
     @handles(Store, "Registered")
