@@ -10,14 +10,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.auth import KeyRing
-from api.routes import catalog, health, members, orders, stock, stores, transfers
+from api.routes import catalog, health, members, orders, reports, stock, stores, transfers
 from multistore_core import MultiStore
+from projections.queries import ViewQueries
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-def create_app(multistore: MultiStore, keys: KeyRing) -> FastAPI:
-    """The API over ``multistore``, open to the callers in ``keys``."""
+def create_app(multistore: MultiStore, keys: KeyRing, views: ViewQueries) -> FastAPI:
+    """The API over ``multistore`` and its ``views``, open to the callers in ``keys``."""
     app = FastAPI(
         title="multistore",
         summary="Inventory and orders for a multi-store retail chain",
@@ -25,8 +26,9 @@ def create_app(multistore: MultiStore, keys: KeyRing) -> FastAPI:
     )
     app.state.multistore = multistore
     app.state.keys = keys
+    app.state.views = views
     errors.install(app)
-    for module in (health, stores, catalog, stock, orders, transfers, members):
+    for module in (health, stores, catalog, stock, orders, transfers, members, reports):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     READ_CHAIN = "read the store list and catalog"
     MANAGE_CHAIN = "register and change stores and SKUs, and grant points"
     READ_STOCK = "read stock"
+    READ_AVAILABILITY = "read a SKU's stock across stores"
     MANAGE_STOCK = "receive and adjust stock"
     READ_ORDERS = "read orders"
     PLACE_ORDERS = "place, pay, cancel and return orders"
@@ -44,7 +45,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.HQ_ADMIN: frozenset(Permission),
     Role.AUDITOR: frozenset(
         {P.READ_CHAIN, P.READ_STOCK, P.READ_ORDERS, P.READ_TRANSFERS, P.READ_MEMBERS}
-        | {P.READ_DASHBOARD}
+        | {P.READ_AVAILABILITY, P.READ_DASHBOARD}
     ),
     Role.STORE_MANAGER: frozenset(
         {P.READ_CHAIN, P.READ_STOCK, P.MANAGE_STOCK, P.READ_ORDERS, P.PLACE_ORDERS}
@@ -52,7 +53,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.STOREFRONT: frozenset(
         {P.READ_CHAIN, P.READ_STOCK, P.READ_ORDERS, P.PLACE_ORDERS, P.READ_MEMBERS}
-        | {P.ENROL_MEMBERS}
+        | {P.READ_AVAILABILITY, P.ENROL_MEMBERS}
     ),
 }
 
@@ -78,6 +79,14 @@ class ApiKey:
 
     def sees_store(self, store: str) -> bool:
         return self.store is None or self.store == store
+
+    def scope(self, store: str | None) -> str | None:
+        """The store a listing covers: a scoped key's own store, whatever was asked."""
+        if self.store is None:
+            return store
+        if store is not None and store != self.store:
+            raise Forbidden(f"the key {self.name!r} is limited to store {self.store!r}")
+        return self.store
 
     def require(self, permission: Permission, store: str | None = None) -> None:
         """Raise Forbidden unless this key has ``permission`` (in ``store``, when given)."""

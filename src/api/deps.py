@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiKey, KeyRing, Permission, Role
 from multistore_core import CommandContext, MultiStore
 from multistore_core.errors import UnknownOrder, UnknownTransfer
+from projections.queries import ViewQueries
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from MULTISTORE_API_KEYS")
 
@@ -25,6 +26,11 @@ def get_keys(request: Request) -> KeyRing:
     return keys
 
 
+def get_views(request: Request) -> ViewQueries:
+    views: ViewQueries = request.app.state.views
+    return views
+
+
 def get_caller(
     keys: Annotated[KeyRing, Depends(get_keys)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -35,6 +41,7 @@ def get_caller(
 MultiStoreDep = Annotated[MultiStore, Depends(get_multistore)]
 KeysDep = Annotated[KeyRing, Depends(get_keys)]
 CallerDep = Annotated[ApiKey, Depends(get_caller)]
+ViewsDep = Annotated[ViewQueries, Depends(get_views)]
 
 
 def permitted(permission: Permission) -> Callable[[Request, ApiKey], ApiKey]:
@@ -81,3 +88,16 @@ def visible_transfer(transfer_id: str, caller: CallerDep, multistore: MultiStore
 
 
 VisibleTransferId = Annotated[str, Depends(visible_transfer)]
+
+
+def read_after(
+    views: ViewsDep,
+    after: Annotated[int | None, Query(ge=0, description="a command's X-Log-Position")] = None,
+    wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for it")] = 5.0,
+) -> ViewQueries:
+    """The views, once they have caught up with log position ``after`` (read-your-writes)."""
+    views.wait_until(after, wait)
+    return views
+
+
+FreshViewsDep = Annotated[ViewQueries, Depends(read_after)]

@@ -27,6 +27,7 @@ from multistore_core.errors import (
     StockRuleViolation,
     StoreClosed,
 )
+from projections.queries import ViewsBehind
 
 PROBLEM_JSON = "application/problem+json"
 _FIELD_PREFIX = re.compile(r"^(?:Value error, )?([A-Za-z_][\w.\[\]]*): (.*)$", re.DOTALL)
@@ -187,6 +188,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MultiStoreError)
     async def refused(request: Request, error: MultiStoreError) -> JSONResponse:
         return problem(request, 409, "refused", "Refused", str(error))
+
+    @app.exception_handler(ViewsBehind)
+    async def views_behind(request: Request, error: ViewsBehind) -> JSONResponse:
+        return problem(
+            request,
+            503,
+            "views-behind",
+            "Views behind",
+            str(error),
+            headers={"Retry-After": "1"},
+            position=error.position,
+        )
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -123,15 +123,6 @@ class Health(BaseModel):
     status: str
 
 
-class Readiness(BaseModel):
-    status: str
-    event_store: str
-    log_position: int
-    views: str
-    view_position: int | None
-    view_lag_events: int | None
-
-
 # Request bodies: a command's fields less those given in the path (mypy sees plain models).
 if TYPE_CHECKING:
     UpdateStoreBody: TypeAlias = BaseModel
@@ -163,3 +154,120 @@ else:
     CancelTransferBody = body_of(c.CancelTransfer, "transfer_id")
     ReceiveTransferBody = body_of(c.ReceiveTransfer, "transfer_id")
     GrantPointsBody = body_of(c.GrantPoints, "member_id")
+
+
+class StockRowPublic(StockLevelPublic):
+    """Stock from the views; ``low_since`` is set while available is below safety stock."""
+
+    low_since: datetime | None
+    last_change: str
+    last_change_at: datetime
+
+
+class SkuAvailabilityPublic(Public):
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    incoming: int
+    stores: list[StockRowPublic]
+
+
+class LowStockAlertPublic(Public):
+    store: str
+    sku: str
+    available: int
+    safety_stock: int
+    low_since: datetime
+    below_for: timedelta
+
+
+class OrderRowPublic(Public):
+    order_id: str
+    store: str
+    region: str
+    store_kind: str
+    fulfilment: str
+    member_id: str | None
+    status: str
+    total: Decimal
+    points_value: Decimal
+    refunded: Decimal
+    placed_at: datetime
+    updated_at: datetime
+    lines: list[dict[str, Any]]
+
+
+class OrderPage(Public):
+    items: list[OrderRowPublic]
+    page: int
+    page_size: int
+    total: int
+
+
+class TransferRowPublic(Public):
+    transfer_id: str
+    from_store: str
+    to_store: str
+    status: str
+    lines: list[dict[str, Any]]
+    reason: str | None
+    requested_at: datetime
+    shipped_at: datetime | None
+    updated_at: datetime
+
+
+class SalesFiguresPublic(Public):
+    gmv: Decimal
+    orders: int
+    average_order_value: Decimal
+    cancelled: int
+    cancellation_rate: float
+    completed_value: Decimal
+    new_members: int
+
+
+class SalesBucketPublic(Public):
+    start: datetime
+    figures: SalesFiguresPublic
+
+
+class SkuRankPublic(Public):
+    sku: str
+    units: int
+    revenue: Decimal
+
+
+class DashboardPublic(Public):
+    totals: SalesFiguresPublic
+    top_by_units: list[SkuRankPublic]
+    top_by_revenue: list[SkuRankPublic]
+    by_hour: list[SalesBucketPublic]
+    by_day: list[SalesBucketPublic]
+
+
+class RevenueSharePublic(Public):
+    store: str
+    period: str
+    completed: Decimal
+    refunded: Decimal
+    hq_share: Decimal
+
+
+class ViewLagPublic(Public):
+    name: str
+    position: int
+    head: int
+    behind: int
+    last_event_at: datetime | None
+    processed_at: datetime | None
+    commit_to_view: timedelta | None
+
+
+class Readiness(BaseModel):
+    """``views`` lists each view's position and lag behind the log head."""
+
+    status: str
+    event_store: str
+    log_position: int
+    views: list[ViewLagPublic]

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.errors import field_name
 from multistore_core import MultiStore
+from projections.queries import ViewQueries
+from projections.runner import Runner
 
 
 def test_field_names_read_like_the_core_errors() -> None:
@@ -48,13 +50,13 @@ def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:
 
 
 def test_an_unexpected_failure_is_a_500_problem_without_details(
-    chain: MultiStore, monkeypatch: pytest.MonkeyPatch
+    chain: MultiStore, views: ViewQueries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(code: str) -> None:
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(chain, "get_store", broken)
-    client = TestClient(create_app(chain, key_ring()), raise_server_exceptions=False)
+    client = TestClient(create_app(chain, key_ring(), views), raise_server_exceptions=False)
     response = client.get("/stores/SH01", headers=auth("hq"))
     assert response.status_code == 500
     assert response.headers["Content-Type"] == "application/problem+json"
@@ -65,20 +67,27 @@ def test_healthz_answers_without_a_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_readyz_reports_the_log_position(client: TestClient, chain: MultiStore) -> None:
+def test_readyz_reports_the_log_position_and_each_views_lag(
+    client: TestClient, chain: MultiStore, runner: Runner
+) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["log_position"] == chain.log_position()
+    assert {v["behind"] for v in ready.json()["views"]} == {chain.log_position()}
+    runner.catch_up()
+    caught_up = client.get("/readyz").json()["views"]
+    assert {v["behind"] for v in caught_up} == {0}
+    assert {v["name"] for v in caught_up} >= {"stock", "sales"}
 
 
 def test_readyz_is_503_when_the_event_store_fails(
-    chain: MultiStore, monkeypatch: pytest.MonkeyPatch
+    chain: MultiStore, views: ViewQueries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def unreachable() -> int:
         raise ConnectionError("down")
 
     monkeypatch.setattr(chain, "log_position", unreachable)
-    response = TestClient(create_app(chain, key_ring())).get("/readyz")
+    response = TestClient(create_app(chain, key_ring(), views)).get("/readyz")
     assert response.status_code == 503
     assert response.json()["event_store"] == "unreachable: ConnectionError"
 

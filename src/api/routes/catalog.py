@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from api.auth import Permission
-from api.deps import ContextDep, MultiStoreDep, permitted
+from api.deps import ContextDep, FreshViewsDep, MultiStoreDep, permitted
 from api.routes._utils import positioned
-from api.schemas import CatalogItemPublic, ChangePriceBody, Receipt
+from api.schemas import CatalogItemPublic, ChangePriceBody, Receipt, SkuAvailabilityPublic
 from multistore_core import commands as c
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
@@ -44,3 +44,13 @@ def change_price(
     """Set a SKU's base price, region factors and franchise minimum price."""
     command = c.ChangePrice(sku=sku, **dict(body))
     return positioned(response, multistore.change_price(command, context))
+
+
+@router.get(
+    "/{sku}/availability",
+    response_model=SkuAvailabilityPublic,
+    dependencies=[Depends(permitted(Permission.READ_AVAILABILITY))],
+)
+def get_availability(sku: str, views: FreshViewsDep, open_only: bool = False) -> object:
+    """The SKU at every store that stocks it, most available first (from the stock view)."""
+    return views.stock_across_stores(sku, open_only)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import MultiStoreDep
-from api.schemas import Health, Readiness
+from api.deps import MultiStoreDep, ViewsDep
+from api.schemas import Health, Readiness, ViewLagPublic
 
 router = APIRouter(tags=["health"])
 
@@ -17,8 +17,8 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness)
-def readyz(multistore: MultiStoreDep, response: Response) -> Readiness:
-    """The event store answers; 503 when it does not."""
+def readyz(multistore: MultiStoreDep, views: ViewsDep, response: Response) -> Readiness:
+    """The event store and the views answer, with each view's lag; 503 when one does not."""
     try:
         position = multistore.log_position()
     except Exception as error:  # noqa: BLE001 - any failure means not ready
@@ -27,15 +27,16 @@ def readyz(multistore: MultiStoreDep, response: Response) -> Readiness:
             status="unavailable",
             event_store=f"unreachable: {type(error).__name__}",
             log_position=0,
-            views="unknown",
-            view_position=None,
-            view_lag_events=None,
+            views=[],
         )
-    return Readiness(
-        status="ok",
-        event_store="ok",
-        log_position=position,
-        views="not configured",
-        view_position=None,
-        view_lag_events=None,
-    )
+    try:
+        lags = [ViewLagPublic.model_validate(lag) for lag in views.lag()]
+    except Exception as error:  # noqa: BLE001
+        response.status_code = 503
+        return Readiness(
+            status=f"views unreachable: {type(error).__name__}",
+            event_store="ok",
+            log_position=position,
+            views=[],
+        )
+    return Readiness(status="ok", event_store="ok", log_position=position, views=lags)

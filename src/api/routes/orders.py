@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from api.auth import Permission
-from api.deps import CallerDep, ContextDep, MultiStoreDep, VisibleOrderId, permitted
+from api.deps import (
+    CallerDep,
+    ContextDep,
+    FreshViewsDep,
+    MultiStoreDep,
+    VisibleOrderId,
+    permitted,
+)
 from api.routes._utils import positioned
 from api.schemas import (
     CancelOrderBody,
+    OrderPage,
     OrderPublic,
     PayOrderBody,
     PlaceOrderBody,
@@ -22,6 +31,35 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 Place = [Depends(permitted(Permission.PLACE_ORDERS))]
 Fulfil = [Depends(permitted(Permission.FULFIL_ORDERS))]
 REPLAYED_HEADER = "Idempotent-Replayed"
+Status = Literal[
+    "placed",
+    "paid",
+    "ready_for_pickup",
+    "out_for_delivery",
+    "shipped",
+    "completed",
+    "cancelled",
+    "expired",
+    "partially_returned",
+    "returned",
+]
+
+
+@router.get("", response_model=OrderPage, dependencies=[Depends(permitted(Permission.READ_ORDERS))])
+def list_orders(
+    caller: CallerDep,
+    views: FreshViewsDep,
+    store: str | None = None,
+    status: Status | None = None,
+    day: date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> object:
+    """Orders newest first, by store, status and day, a page at a time (from the order view).
+
+    A store manager's key lists its own store only.
+    """
+    return views.orders(caller.scope(store), status, day, page, page_size)
 
 
 @router.post("", status_code=201, response_model=OrderPublic, dependencies=Place)

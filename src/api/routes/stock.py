@@ -5,20 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from api.auth import Permission
-from api.deps import ContextDep, MultiStoreDep, permitted
+from api.deps import ContextDep, FreshViewsDep, MultiStoreDep, permitted
 from api.routes._utils import positioned
-from api.schemas import AdjustStockBody, ReceiveStockBody, SetSafetyStockBody, StockLevelPublic
+from api.schemas import (
+    AdjustStockBody,
+    ReceiveStockBody,
+    SetSafetyStockBody,
+    StockLevelPublic,
+    StockRowPublic,
+)
 from multistore_core import commands as c
 
 router = APIRouter(prefix="/stores/{store}/stock", tags=["stock"])
 Manage = [Depends(permitted(Permission.MANAGE_STOCK))]
+Read = [Depends(permitted(Permission.READ_STOCK))]
 
 
-@router.get(
-    "/{sku}",
-    response_model=StockLevelPublic,
-    dependencies=[Depends(permitted(Permission.READ_STOCK))],
-)
+@router.get("", response_model=list[StockRowPublic], dependencies=Read)
+def list_stock(store: str, views: FreshViewsDep) -> object:
+    """Every SKU stocked at the store, from the stock view."""
+    return views.stock_at_store(store)
+
+
+@router.get("/{sku}", response_model=StockLevelPublic, dependencies=Read)
 def get_stock_level(store: str, sku: str, multistore: MultiStoreDep) -> object:
     """Exact stock of one SKU at the store, from the write side."""
     return multistore.stock_level(store, sku)

@@ -5,19 +5,39 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from api.auth import Forbidden, Permission
-from api.deps import CallerDep, ContextDep, MultiStoreDep, VisibleTransferId, permitted
+from api.deps import (
+    CallerDep,
+    ContextDep,
+    FreshViewsDep,
+    MultiStoreDep,
+    VisibleTransferId,
+    permitted,
+)
 from api.routes._utils import positioned
 from api.schemas import (
     CancelTransferBody,
     ReceiveTransferBody,
     RejectTransferBody,
     TransferPublic,
+    TransferRowPublic,
 )
 from multistore_core import commands as c
 
 router = APIRouter(prefix="/transfers", tags=["transfers"])
 Manage = [Depends(permitted(Permission.MANAGE_TRANSFERS))]
 Approve = [Depends(permitted(Permission.APPROVE_TRANSFERS))]
+
+
+@router.get(
+    "",
+    response_model=list[TransferRowPublic],
+    dependencies=[Depends(permitted(Permission.READ_TRANSFERS))],
+)
+def list_transfers_in_flight(
+    caller: CallerDep, views: FreshViewsDep, store: str | None = None
+) -> object:
+    """Transfers requested, approved or shipped and not yet received, oldest first."""
+    return views.transfers_in_flight(caller.scope(store))
 
 
 @router.post("", status_code=201, response_model=TransferPublic, dependencies=Manage)
