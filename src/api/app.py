@@ -10,7 +10,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.auth import KeyRing
-from api.routes import catalog, health, members, orders, reports, stock, stores, transfers
+from api.routes import (
+    catalog,
+    dashboard,
+    health,
+    members,
+    orders,
+    reports,
+    stock,
+    stores,
+    transfers,
+)
 from multistore_core import MultiStore
 from projections.queries import ViewQueries
 
@@ -28,7 +38,7 @@ def create_app(multistore: MultiStore, keys: KeyRing, views: ViewQueries) -> Fas
     app.state.keys = keys
     app.state.views = views
     errors.install(app)
-    for module in (health, stores, catalog, stock, orders, transfers, members, reports):
+    for module in (health, stores, catalog, stock, orders, transfers, members, reports, dashboard):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

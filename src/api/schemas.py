@@ -271,3 +271,14 @@ class Readiness(BaseModel):
     event_store: str
     log_position: int
     views: list[ViewLagPublic]
+
+
+class DashboardSnapshot(Public):
+    """What the live dashboard shows; ``scope`` is the one store a manager's key sees."""
+
+    scope: str | None
+    position: int
+    behind: int
+    dashboard: DashboardPublic
+    low_stock: list[LowStockAlertPublic]
+    latest_orders: list[OrderRowPublic]

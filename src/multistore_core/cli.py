@@ -11,6 +11,7 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES = [
     "multistore_core.demo",
     "projections.cli",
+    "api.cli",
 ]
 
 
