@@ -88,7 +88,7 @@ async def dashboard_stream(
     max_events: Annotated[int | None, Query(ge=1)] = None,
 ) -> StreamingResponse:
     """Server-sent events: a ``snapshot`` each time the views move, a comment to keep alive."""
-    filters = DashboardFilter(region, store_kind, store)
+    filters = DashboardFilter(region, store_kind, caller.scope(store))
 
     async def events() -> object:
         last, sent, quiet = -1, 0, 0.0
