@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -161,8 +162,10 @@ class Runner:
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
 
             def wait(timeout: float) -> None:
-                for _ in conn.notifies(timeout=timeout, stop_after=1):
-                    pass
+                deadline = time.monotonic() + timeout
+                while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                    for _ in conn.notifies(timeout=min(left, 0.25), stop_after=1):
+                        return
 
             yield wait
 
