@@ -56,7 +56,9 @@ def add_joint_venture(app: MultiStore) -> None:
         app.receive_stock(c.ReceiveStock(store="JV01", sku=sku, quantity=10))
 
 
-def random_history(app: MultiStore, clock: FakeClock, rng: random.Random, steps: int) -> None:
+def random_history(
+    app: MultiStore, clock: FakeClock, rng: random.Random, steps: int, prefix: str = ""
+) -> None:
     """Random commands over the chain (with JV01), refusals included; orders, stock, members."""
     orders: list[str] = []
     transfers: list[str] = []
@@ -66,7 +68,7 @@ def random_history(app: MultiStore, clock: FakeClock, rng: random.Random, steps:
         action = rng.randrange(12)
         try:
             if action < 3:
-                ref = f"O{step}"
+                ref = f"O{prefix}{step}"
                 lines = [
                     c.OrderLine(sku=s, quantity=rng.randint(1, 3))
                     for s in SKUS[: rng.randint(1, 2)]
@@ -100,7 +102,7 @@ def random_history(app: MultiStore, clock: FakeClock, rng: random.Random, steps:
             elif action == 10:
                 app.enrol_member(c.EnrolMember(member_id=f"M{rng.randrange(3)}", home_store=store))
             elif action == 11:
-                _advance_transfer(app, transfers, step, rng)
+                _advance_transfer(app, transfers, f"{prefix}{step}", rng)
         except MultiStoreError:
             pass
         if rng.random() < 0.02:
@@ -128,7 +130,7 @@ def _advance_order(app: MultiStore, ref: str, rng: random.Random) -> None:
         app.return_order(c.ReturnOrder(order_id=ref, lines=[c.OrderLine(sku=line.sku, quantity=1)]))
 
 
-def _advance_transfer(app: MultiStore, transfers: list[str], step: int, rng: random.Random) -> None:
+def _advance_transfer(app: MultiStore, transfers: list[str], step: str, rng: random.Random) -> None:
     if not transfers or rng.random() < 0.3:
         source, target = rng.sample(STORES, 2)
         ref = f"T{step}"
