@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
+from api_helpers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
@@ -24,45 +20,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    """``multistore serve`` on a free port over a fresh SQLite file; its base URL."""
-    port = free_port()
-    env = os.environ | {
-        "MULTISTORE_DATABASE_URL": f"sqlite:///{tmp_path / 'events.db'}",
-        "MULTISTORE_API_KEYS": f"hq:{HQ_SECRET}:hq_admin",
-    }
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "multistore_core.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start in 30 s"
-            time.sleep(0.2)
+    """``multistore serve`` over a fresh SQLite file; its base URL."""
+    database = f"sqlite:///{tmp_path / 'events.db'}"
+    with serving(database, f"hq:{HQ_SECRET}:hq_admin", tmp_path / "server.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def build_chain(api: httpx2.Client) -> None:
