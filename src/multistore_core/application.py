@@ -39,6 +39,7 @@ from multistore_core.errors import (
     UnknownStore,
     UnknownTransfer,
 )
+from multistore_core.group_commit import GroupCommitter
 from multistore_core.ids import (
     NAMESPACE,
     catalog_item_id,
@@ -81,6 +82,11 @@ class MultiStore(Application[UUID]):
         self.settings = settings or Settings()
         self.clock = clock
         super().__init__(env=self.settings.eventsourcing_env())
+        self._committer = (
+            GroupCommitter(self, self.settings.conflict_retries, redecide_on=(StaleRead,))
+            if self.settings.group_commit
+            else None
+        )
         self._expiry_lock = threading.Lock()
         self._expiry_position = 0
         self._unpaid: dict[str, datetime] = {}
@@ -97,11 +103,18 @@ class MultiStore(Application[UUID]):
     ) -> R:
         """Run ``decide`` and save what it changed in one transaction, retrying on conflict."""
         key = getattr(command, "idempotency_key", None)
+
+        def issued() -> Decision[R]:
+            with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
+                return decide()
+
+        if self._committer is not None:
+            grouped: R = self._committer.execute(type(command).__name__, issued)
+            return grouped
         attempts = self.settings.conflict_retries + 1
         for attempt in range(attempts):
             try:
-                with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
-                    aggregates, result = decide()
+                aggregates, result = issued()
                 changed = [a for a in aggregates if a.pending_events]
                 if not changed:
                     return result
@@ -113,9 +126,14 @@ class MultiStore(Application[UUID]):
         raise ConcurrencyConflict(type(command).__name__, attempts)
 
     def _find(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A | None:
-        try:
-            aggregate: Entity = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
+        if version is None and self._committer is not None and self._committer.is_deciding():
+            aggregate: Entity | None = self._committer.find(aggregate_id)
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id, version=version)
+            except AggregateNotFoundError:
+                return None
+        if aggregate is None:
             return None
         assert isinstance(aggregate, cls)
         return aggregate

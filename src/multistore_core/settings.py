@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     conflict_retries: int = Field(default=10, ge=0, le=100)
     postgres_lock_timeout_seconds: int = Field(default=30, ge=1)
     postgres_pool_size: int = Field(default=10, ge=1, le=200)
+    group_commit: bool = Field(
+        default=False,
+        description="batch concurrent commands into one save per transaction (see write-path docs)",
+    )
     points_per_currency_unit: Decimal = Field(
         default=Decimal(1), ge=0, le=1000, description="points earned per whole unit paid"
     )

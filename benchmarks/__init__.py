@@ -1,0 +1,1 @@
+"""Benchmarks of the multistore write side; each package writes a JSON + markdown + plot report."""

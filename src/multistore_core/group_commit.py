@@ -1,0 +1,274 @@
+"""Group commit: commands that arrive together are decided in turn and saved in one transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
+from queue import Empty, SimpleQueue
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from multistore_core.domain.base import Entity
+from multistore_core.errors import ConcurrencyConflict
+
+Attempt = Callable[[], tuple[Sequence[Entity], Any]]
+IDLE_SECONDS = 1.0
+
+
+@dataclass(eq=False)
+class _Pending:
+    """A caller waiting for its command: the decision to run, then its result or error."""
+
+    command: str
+    attempt: Attempt
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: Exception | None = None
+    events: list[Any] = field(default_factory=list)
+    saved_before: int = 0
+
+
+class GroupCommitter:
+    """A thread that decides queued commands first come, first served and saves each batch once.
+
+    Each command runs on the aggregates as the commands before it in the batch left them and
+    is checked on its own; a refused command leaves no trace. The events of every accepted
+    command go to the event store in one ``save``: one transaction, one table lock, one fsync.
+    Aggregates stay cached between batches; before each batch the cache catches up with events
+    other writers appended to the log, and a version conflict (or a ``redecide_on`` error from
+    a decision that read something another writer had just changed) decides the batch again.
+    """
+
+    def __init__(
+        self,
+        app: Application[UUID],
+        retries: int,
+        redecide_on: tuple[type[Exception], ...] = (),
+        max_batch: int = 1000,
+        cache_size: int = 50_000,
+    ) -> None:
+        self._app = app
+        self._retries = retries
+        self._redecide_on: tuple[type[Exception], ...] = (IntegrityError, *redecide_on)
+        self._max_batch = max_batch
+        self._cache_size = cache_size
+        self._cache: OrderedDict[UUID, Entity | None] = OrderedDict()
+        self._seen: int | None = None
+        self._queue: SimpleQueue[_Pending] = SimpleQueue()
+        self._thread_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._batch: _BatchState | None = None
+
+    # callers
+
+    def execute(self, command: str, attempt: Attempt) -> Any:
+        """Queue ``attempt`` and wait for its result; ``position`` is set from the batch's save."""
+        if self._batch is not None and threading.current_thread() is self._thread:
+            raise RuntimeError(f"{command} was issued from inside another command's decision")
+        pending = _Pending(command, attempt)
+        with self._thread_lock:
+            self._queue.put(pending)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="multistore-group-commit", daemon=True
+                )
+                self._thread.start()
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def find(self, aggregate_id: UUID) -> Entity | None:
+        """The aggregate as the batch has left it; only inside a decision on the committer."""
+        assert self._batch is not None
+        return self._batch.find(aggregate_id)
+
+    def is_deciding(self) -> bool:
+        """True in the committer's thread while it runs a decision."""
+        return self._batch is not None and threading.current_thread() is self._thread
+
+    # the committer thread
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except Empty:
+                with self._thread_lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except Empty:
+                    break
+            try:
+                self._commit(batch)
+            except Exception as error:  # the database failed: every caller hears of it
+                for pending in batch:
+                    if not pending.done.is_set():
+                        pending.error = pending.error or error
+                        pending.done.set()
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        for attempt in range(self._retries + 1):
+            if attempt > 1:
+                self._cache.clear()
+            self._catch_up()
+            try:
+                events, working = self._decide_all(batch)
+            except self._redecide_on:
+                continue
+            if not events:
+                break
+            try:
+                recordings = self._app.save(*events)
+            except self._redecide_on:
+                continue
+            self._remember(working, recordings[0].notification.id, recordings[-1].notification.id)
+            for pending in batch:
+                if pending.error is None:
+                    pending.result = self._with_position(pending, recordings)
+            break
+        else:
+            for pending in batch:
+                pending.error = pending.error or ConcurrencyConflict(
+                    pending.command, self._retries + 1
+                )
+        for pending in batch:
+            pending.done.set()
+
+    def _decide_all(self, batch: list[_Pending]) -> tuple[list[Any], dict[UUID, Entity | None]]:
+        """Run every decision in order on the batch's working aggregates; return all events."""
+        state = _BatchState(self)
+        events: list[Any] = []
+        self._batch = state
+        try:
+            for pending in batch:
+                pending.result, pending.error, pending.saved_before = None, None, len(events)
+                pending.events = []
+                try:
+                    aggregates, result = pending.attempt()
+                except self._redecide_on:
+                    raise
+                except Exception as error:
+                    pending.error = error
+                    state.roll_back()
+                    continue
+                pending.result = result
+                pending.events = state.accept(aggregates)
+                events.extend(pending.events)
+        finally:
+            self._batch = None
+        return events, state.working
+
+    @staticmethod
+    def _with_position(pending: _Pending, recordings: Sequence[Any]) -> Any:
+        result = pending.result
+        if pending.events:
+            last = pending.saved_before + len(pending.events) - 1
+            return replace(result, position=recordings[last].notification.id)
+        if result.position is not None and pending.saved_before:
+            # A repeated command answered from this batch's own, now saved, events.
+            earlier = recordings[pending.saved_before - 1].notification.id
+            return replace(result, position=max(result.position, earlier))
+        return result
+
+    # the cache
+
+    def _load(self, aggregate_id: UUID) -> Entity | None:
+        if aggregate_id in self._cache:
+            self._cache.move_to_end(aggregate_id)
+            return self._cache[aggregate_id]
+        try:
+            aggregate: Entity | None = self._app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        self._cache[aggregate_id] = aggregate
+        return aggregate
+
+    def _remember(self, working: dict[UUID, Entity | None], first: int, last: int) -> None:
+        """Keep the saved batch's aggregates; skip our events in the log if none came between."""
+        for aggregate_id, aggregate in working.items():
+            self._cache[aggregate_id] = aggregate
+            self._cache.move_to_end(aggregate_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        if self._seen is not None and first == self._seen + 1:
+            self._seen = last
+
+    def _catch_up(self) -> None:
+        """Apply to cached aggregates what other writers appended since the last look."""
+        latest = self._app.recorder.max_notification_id() or 0
+        if self._seen is None or not self._cache or latest - self._seen > self._cache_size:
+            self._cache.clear()
+            self._seen = latest
+            return
+        while self._seen < latest:
+            notifications = self._app.recorder.select_notifications(
+                self._seen, 1000, stop=latest, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            for notification in notifications:
+                if notification.originator_id in self._cache:
+                    self._fast_forward(self._app.mapper.to_domain_event(notification))
+            self._seen = notifications[-1].id
+        self._seen = latest
+
+    def _fast_forward(self, event: Any) -> None:
+        cached = self._cache[event.originator_id]
+        if cached is not None and event.originator_version == cached.version + 1:
+            event.mutate(cached)
+        elif cached is None or event.originator_version > cached.version:
+            del self._cache[event.originator_id]
+
+
+class _BatchState:
+    """The aggregates of one batch: copied from the cache once, changed by accepted commands."""
+
+    def __init__(self, committer: GroupCommitter) -> None:
+        self._committer = committer
+        self.working: dict[UUID, Entity | None] = {}
+        self._accepted: dict[UUID, list[Any]] = {}
+        self._touched: dict[UUID, int | None] = {}
+
+    def find(self, aggregate_id: UUID) -> Entity | None:
+        if aggregate_id not in self.working:
+            self.working[aggregate_id] = deepcopy(self._committer._load(aggregate_id))
+        aggregate = self.working[aggregate_id]
+        self._touched[aggregate_id] = aggregate.version if aggregate is not None else None
+        return aggregate
+
+    def accept(self, aggregates: Sequence[Entity]) -> list[Any]:
+        """Take the decision's events; its aggregates become the batch's working state."""
+        events: list[Any] = []
+        for aggregate in aggregates:
+            new = aggregate.collect_events()
+            if new:
+                self.working[aggregate.id] = aggregate
+                self._accepted.setdefault(aggregate.id, []).extend(new)
+                events.extend(new)
+        self._touched.clear()
+        return events
+
+    def roll_back(self) -> None:
+        """Undo a refused decision: rebuild what it changed from the cache and accepted events."""
+        for aggregate_id, version in self._touched.items():
+            aggregate = self.working[aggregate_id]
+            if aggregate is None or (aggregate.version == version and not aggregate.pending_events):
+                continue
+            rebuilt = deepcopy(self._committer._cache.get(aggregate_id))
+            for event in self._accepted.get(aggregate_id, []):
+                rebuilt = event.mutate(rebuilt)
+            self.working[aggregate_id] = rebuilt
+        self._touched.clear()

@@ -1,0 +1,76 @@
+"""The group committer decides queued commands in order and saves each batch once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from multistore_core import MultiStore, Settings
+from multistore_core.commands import OrderLine, PlaceOrder
+from multistore_core.errors import InsufficientStock
+from multistore_core.results import OrderSummary
+from support import FakeClock, build_chain
+from support_group_commit import run_as_one_batch
+
+
+@pytest.fixture
+def grouped(clock: FakeClock) -> MultiStore:
+    app = MultiStore(Settings(database_url="memory://", group_commit=True), clock=clock)
+    build_chain(app)
+    return app
+
+
+def _order(app: MultiStore, ref: str, **quantities: int) -> Any:
+    lines = [OrderLine(sku=sku.replace("_", "-"), quantity=q) for sku, q in quantities.items()]
+    return lambda: app.place_order(
+        PlaceOrder(order_id=ref, store="SH01", fulfilment="pickup", lines=lines)
+    )
+
+
+def test_a_refused_order_in_a_batch_leaves_no_trace_and_the_others_are_saved_in_one_call(
+    grouped: MultiStore,
+) -> None:
+    saves: list[int] = []
+    save = grouped.save
+    grouped.save = lambda *objs, **kw: saves.append(len(objs)) or save(*objs, **kw)  # type: ignore[method-assign]
+    before = grouped.log_position()
+
+    outcomes = run_as_one_batch(
+        grouped,
+        [
+            _order(grouped, "O-1", TEA_001=4),
+            _order(grouped, "O-2", CUP_002=3, TEA_001=7),
+            _order(grouped, "O-3", TEA_001=6, CUP_002=2),
+            _order(grouped, "O-4", TEA_001=1),
+        ],
+    )
+
+    first, refused, third, sold_out = outcomes
+    assert isinstance(refused, InsufficientStock) and isinstance(sold_out, InsufficientStock)
+    assert isinstance(first, OrderSummary) and isinstance(third, OrderSummary)
+    assert saves == [5], "two orders and their three reservations, in one save"
+    assert grouped.log_position() == before + 5
+    assert before < first.position < third.position == grouped.log_position()
+    assert grouped.stock_level("SH01", "TEA-001").available == 0
+    assert grouped.stock_level("SH01", "CUP-002").reserved == 2
+    assert set(grouped.get_stock_item("SH01", "CUP-002").reservations) == {"O-3"}
+
+
+def test_batched_orders_are_served_first_come_first_served(grouped: MultiStore) -> None:
+    outcomes = run_as_one_batch(grouped, [_order(grouped, f"O-{n}", TEA_001=3) for n in range(5)])
+
+    accepted = [isinstance(outcome, OrderSummary) for outcome in outcomes]
+    assert accepted == [True, True, True, False, False]
+
+
+def test_repeating_an_order_placed_earlier_in_the_batch_returns_it_after_its_save(
+    grouped: MultiStore,
+) -> None:
+    placed, repeated = run_as_one_batch(
+        grouped, [_order(grouped, "O-1", TEA_001=2), _order(grouped, "O-1", TEA_001=2)]
+    )
+
+    assert repeated.created is False and repeated.order_id == placed.order_id
+    assert repeated.position >= placed.position
+    assert grouped.stock_level("SH01", "TEA-001").reserved == 2
