@@ -106,13 +106,14 @@ def serve(args: argparse.Namespace) -> int:
 def _announce(console: Console, settings: Settings, base: str, keys: dict[str, ApiKey]) -> None:
     console.print(f"Event store: {settings.database_url}")
     if keys:
-        table = Table("key name", "role", "store", "API key", title="Demo API keys (this run only)")
+        table = Table("key name", "role", "store", title="Demo API keys (this run only)")
+        table.add_column("API key", no_wrap=True)
         for secret, key in keys.items():
             table.add_row(key.name, key.role.value, key.store or "all", secret)
         console.print(table)
         hq = next(secret for secret, key in keys.items() if key.role is Role.HQ_ADMIN)
-        console.print(f"\nOpen the live dashboard: [bold]{base}/dashboard?key={hq}[/bold]")
-        console.print(f"API docs: {base}/docs   (Authorization: Bearer <API key>)\n")
+        print(f"\nOpen the live dashboard: {base}/dashboard?key={hq}")
+        print(f"API docs: {base}/docs   (Authorization: Bearer <API key>)\n")
     else:
-        console.print(f"\nDashboard: {base}/dashboard   API docs: {base}/docs\n")
+        print(f"\nDashboard: {base}/dashboard   API docs: {base}/docs\n")
     sys.stdout.flush()
