@@ -65,6 +65,12 @@ class Projection:
         for event in events:
             self.apply(event)
 
+    def starts_empty(self) -> None:
+        """Trust the cache as the whole view: at position 0 the view's tables are empty."""
+        for rows in self.rows.values():
+            rows.forget()
+            rows.complete = True
+
     def bind(self, connection: Connection | None) -> None:
         for rows in self.rows.values():
             rows.connection = connection

@@ -27,9 +27,12 @@ class Rows:
         self.key_columns = [column.name for column in table.primary_key.columns]
         self.capacity = capacity
         self.connection: Connection | None = None
+        # True while every row of the table is in the cache (a view replayed from empty).
+        self.complete = False
         self._cache: OrderedDict[Key, Row | None] = OrderedDict()
-        self._inserted: set[Key] = set()
-        self._updated: set[Key] = set()
+        # Pending rows by object identity: a cached row object stays the same until flushed.
+        self._inserted: dict[int, Row] = {}
+        self._updated: dict[int, Row] = {}
 
     def key_of(self, row: Row) -> Key:
         return tuple(row[name] for name in self.key_columns)
@@ -37,6 +40,8 @@ class Rows:
     def get(self, *key: Any) -> Row | None:
         """The row with this primary key, or None; mark any change to it with ``changed``."""
         if key not in self._cache:
+            if self.complete:
+                return None
             self.preload([key])
         else:
             self._cache.move_to_end(key)
@@ -61,11 +66,12 @@ class Rows:
                 self._cache[self.key_of(row)] = row
 
     def insert(self, row: Row) -> Row:
+        """Add a new row; a key already in the table fails at ``flush`` if not cached."""
         key = self.key_of(row)
-        if self.get(*key) is not None:
+        if self._cache.get(key) is not None:
             raise KeyError(f"{self.table.name}: a row with key {key!r} exists already")
         self._cache[key] = row
-        self._inserted.add(key)
+        self._inserted[id(row)] = row
         return row
 
     def get_or_insert(self, key: Key, defaults: Row) -> Row:
@@ -75,30 +81,29 @@ class Rows:
         return row
 
     def changed(self, row: Row) -> None:
-        key = self.key_of(row)
-        if key not in self._inserted:
-            self._updated.add(key)
+        if id(row) not in self._inserted:
+            self._updated[id(row)] = row
 
     def flush(self) -> None:
         """Write every inserted and changed row, then trim the cache to its capacity."""
         assert self.connection is not None, "flush needs a connection"
         if self._inserted:
-            rows = [self._cache[key] for key in self._inserted]
-            self.connection.execute(self.table.insert(), [row for row in rows if row is not None])
+            self.connection.execute(self.table.insert(), list(self._inserted.values()))
         if self._updated:
-            self.connection.execute(
-                self._update_statement(), [self._bound(k) for k in self._updated]
-            )
+            bound = [self._bound(row) for row in self._updated.values()]
+            self.connection.execute(self._update_statement(), bound)
         self._inserted.clear()
         self._updated.clear()
         while len(self._cache) > self.capacity:
             self._cache.popitem(last=False)
+            self.complete = False
 
     def forget(self) -> None:
         """Drop every cached row and pending change (after a rollback)."""
         self._cache.clear()
         self._inserted.clear()
         self._updated.clear()
+        self.complete = False
 
     def cached(self) -> list[Row]:
         """Every row known to exist, for tests that look at a view without a database."""
@@ -108,11 +113,7 @@ class Rows:
         where = [self.table.c[name] == bindparam(f"key_{name}") for name in self.key_columns]
         return self.table.update().where(*where)
 
-    def _bound(self, key: Key) -> Row:
-        row = self._cache[key]
-        assert row is not None
+    def _bound(self, row: Row) -> Row:
         bound = {name: value for name, value in row.items() if name not in self.key_columns}
-        bound.update(
-            {f"key_{name}": value for name, value in zip(self.key_columns, key, strict=True)}
-        )
+        bound.update({f"key_{name}": row[name] for name in self.key_columns})
         return bound

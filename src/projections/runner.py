@@ -118,9 +118,15 @@ class Runner:
             )
             if moved.rowcount != 1:
                 raise _Overtaken(projection.name)
+            if before == 0:
+                projection.starts_empty()
             projection.bind(connection)
             try:
-                projection.apply_all(event for position, event in events if position > before)
+                handlers = projection.handlers
+                for position, event in events:
+                    handler = handlers.get(type(event))
+                    if handler is not None and position > before:
+                        handler(projection, event)
                 projection.flush()
             finally:
                 projection.bind(None)

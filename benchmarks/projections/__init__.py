@@ -1,0 +1,1 @@
+"""Read-side benchmark: rebuild rate and commit-to-view lag on SQLite and PostgreSQL."""
