@@ -66,6 +66,8 @@ PROBES: dict[Permission, tuple[str, str, dict[str, object] | None]] = {
     Permission.READ_CHAIN: ("GET", "/catalog/TEA-001", None),
     Permission.MANAGE_CHAIN: ("PUT", "/catalog/TEA-001/price", {"base_price": "13.00"}),
     Permission.READ_STOCK: ("GET", "/stores/SH01/stock/TEA-001", None),
+    Permission.READ_AVAILABILITY: ("GET", "/catalog/TEA-001/availability", None),
+    Permission.READ_DASHBOARD: ("GET", "/reports/dashboard", None),
     Permission.MANAGE_STOCK: ("POST", "/stores/SH01/stock/TEA-001/receipts", {"quantity": 1}),
     Permission.READ_ORDERS: ("GET", "/orders/{order}", None),
     Permission.PLACE_ORDERS: (
@@ -84,6 +86,10 @@ PROBES: dict[Permission, tuple[str, str, dict[str, object] | None]] = {
     Permission.READ_MEMBERS: ("GET", "/members/M-9", None),
     Permission.ENROL_MEMBERS: ("POST", "/members", {"member_id": "M-8", "home_store": "SH01"}),
 }
+
+
+def test_every_permission_is_probed() -> None:
+    assert set(PROBES) == set(Permission)
 
 
 @pytest.mark.parametrize("key", ["hq", "auditor", "storefront", "sh01"])
