@@ -12,6 +12,7 @@ SUBCOMMAND_MODULES = [
     "multistore_core.demo",
     "projections.cli",
     "api.cli",
+    "multistore_core.audit.cli",
 ]
 
 
