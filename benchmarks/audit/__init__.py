@@ -1,0 +1,1 @@
+"""Audit benchmarks: how fast verify replays and checks the event log."""
