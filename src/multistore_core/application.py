@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from multistore_core import commands as c
 from multistore_core.context import Clock, CommandContext, issuing, utc_now
 from multistore_core.domain.base import Entity
 from multistore_core.domain.catalog import CENT, CatalogItem
+from multistore_core.domain.customer_order import CustomerOrder
 from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order, line_total
 from multistore_core.domain.stock import StockItem
@@ -28,10 +29,12 @@ from multistore_core.domain.store import Store
 from multistore_core.domain.transfer import Transfer
 from multistore_core.errors import (
     AlreadyExists,
+    Attempt,
     ConcurrencyConflict,
     IdempotencyConflict,
     InsufficientStock,
     InvalidCommand,
+    NoStoreCanServe,
     Shortage,
     UnknownMember,
     UnknownOrder,
@@ -59,6 +62,7 @@ from multistore_core.results import (
     TransferSuggestion,
     TransferSummary,
 )
+from multistore_core.routing import Route, RouteRequest, StockSource, StoreStock, choose, with_truth
 from multistore_core.settings import Settings
 
 R = TypeVar(
@@ -78,9 +82,17 @@ class MultiStore(Application[UUID]):
 
     name = "MultiStore"
 
-    def __init__(self, settings: Settings | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        clock: Clock = utc_now,
+        stock_source: StockSource | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self.clock = clock
+        # Where routed orders find candidate stores: the stock view when serving the API,
+        # else this application's own stock items (exact, slower).
+        self.stock_source: StockSource = stock_source or self
         super().__init__(env=self.settings.eventsourcing_env())
         self._committer = (
             GroupCommitter(self, self.settings.conflict_retries, redecide_on=(StaleRead,))
@@ -145,7 +157,23 @@ class MultiStore(Application[UUID]):
         return self._find(CatalogItem, catalog_item_id(sku)) or _raise(UnknownSku(sku, field))
 
     def _order(self, ref: str) -> Order:
-        return self._find(Order, order_id(ref)) or _raise(UnknownOrder(ref))
+        found = self._find(Entity, order_id(ref))
+        if isinstance(found, CustomerOrder):
+            parts = ", ".join(found.part_ids)
+            raise InvalidCommand("order_id", f"{ref!r} is split into {parts}: act on each part")
+        if found is None:
+            raise UnknownOrder(ref)
+        assert isinstance(found, Order)
+        return found
+
+    def _split_or_order(self, ref: str) -> tuple[CustomerOrder | None, list[Order]]:
+        """A split order (found by its ref or a part's) with its parts, or one plain order."""
+        found = self._find(Entity, order_id(ref))
+        if isinstance(found, Order) and found.customer_order is not None:
+            found = self._find(Entity, order_id(found.customer_order))
+        if isinstance(found, CustomerOrder):
+            return found, [self._order(part) for part in found.part_ids]
+        return None, [self._order(ref)]
 
     def _stock_item(self, store: str, sku: str) -> StockItem:
         """The stock item of a known store and SKU, opened empty if it has no history yet."""
@@ -293,66 +321,246 @@ class MultiStore(Application[UUID]):
     def place_order(
         self, command: c.PlaceOrder, context: CommandContext | None = None
     ) -> OrderSummary:
-        """Reserve every line at the store and place the order, or reserve nothing."""
+        """Reserve every line at the store and place the order, or reserve nothing.
+
+        Without a store the order is routed from the buyer's location (docs/routing.md).
+        """
+        if command.store is None:
+            return self._place_routed(command, context)
+        code = command.store
         ref = _order_reference(command)
 
         def decide() -> Decision[OrderSummary]:
-            existing = self._find(Order, order_id(ref))
+            existing = self._find(Entity, order_id(ref))
             if existing is not None:
+                if not isinstance(existing, Order):
+                    raise IdempotencyConflict("order_id", f"{ref!r} was placed as a split order")
                 _check_same_order(existing, command)
                 return [], replace(OrderSummary.of(existing, False), position=self.log_position())
-            store = self._store(command.store)
+            store = self._store(code)
             store.check_open()
-            items: list[StockItem] = []
-            priced: list[dict[str, Any]] = []
-            shortages: list[Shortage] = []
-            for index, line in enumerate(command.lines):
-                field = f"lines[{index}]"
-                catalog = self._catalog_item(line.sku, f"{field}.sku")
-                item = self._find(StockItem, stock_item_id(command.store, line.sku))
-                if item is None:
-                    shortages.append(Shortage(field, line.sku, line.quantity, 0))
-                    continue
-                if ref in item.reservations:
-                    raise StaleRead(f"order {ref!r} was placed while this placement was deciding")
-                try:
-                    item.reserve(ref, line.quantity, field)
-                except InsufficientStock as refusal:
-                    shortages.extend(refusal.shortages)
-                    continue
-                items.append(item)
-                unit_price = catalog.unit_price(store.region, store.kind)
-                priced.append(
-                    {"sku": line.sku, "quantity": line.quantity, "unit_price": unit_price}
-                )
-            if shortages:
-                raise InsufficientStock(command.store, shortages)
-            total = sum((line_total(line) for line in priced), Decimal(0))
-            members = self._redeem_for(ref, command, store.code, total)
-            order = Order(
-                order_ref=ref,
-                store=store.code,
-                region=store.region,
-                store_kind=store.kind,
-                fulfilment=command.fulfilment,
-                member_id=command.member_id,
-                lines=priced,
-                total=total,
-                expires_at=self.clock() + timedelta(minutes=self.settings.order_ttl_minutes),
-                points_used=command.points or 0,
-                points_value=self.points_value(command.points or 0),
-            )
+            lines = [(index, line.sku, line.quantity) for index, line in enumerate(command.lines)]
+            items, priced = self._reserve(ref, store, lines)
+            order, members = self._new_order(ref, store, command, priced)
             return [order, *items, *members], OrderSummary.of(order)
 
         return self._execute(command, context, decide)
+
+    def _reserve(
+        self, ref: str, store: Store, lines: Sequence[tuple[int, str, int]]
+    ) -> tuple[list[StockItem], list[dict[str, Any]]]:
+        """Reserve ``(index, sku, quantity)`` lines at ``store`` for order ``ref``, every line
+        or none; return the stock items and the lines priced for the store."""
+        items: list[StockItem] = []
+        priced: list[dict[str, Any]] = []
+        shortages: list[Shortage] = []
+        for index, sku, quantity in lines:
+            field = f"lines[{index}]"
+            catalog = self._catalog_item(sku, f"{field}.sku")
+            item = self._find(StockItem, stock_item_id(store.code, sku))
+            if item is None:
+                shortages.append(Shortage(field, sku, quantity, 0))
+                continue
+            if ref in item.reservations:
+                raise StaleRead(f"order {ref!r} was placed while this placement was deciding")
+            try:
+                item.reserve(ref, quantity, field)
+            except InsufficientStock as refusal:
+                shortages.extend(refusal.shortages)
+                continue
+            items.append(item)
+            unit_price = catalog.unit_price(store.region, store.kind)
+            priced.append({"sku": sku, "quantity": quantity, "unit_price": unit_price})
+        if shortages:
+            raise InsufficientStock(store.code, shortages)
+        return items, priced
+
+    def _new_order(
+        self,
+        ref: str,
+        store: Store,
+        command: c.PlaceOrder,
+        priced: list[dict[str, Any]],
+        routing: dict[str, Any] | None = None,
+        customer_order: str | None = None,
+    ) -> tuple[Order, list[MemberAccount]]:
+        """The placed order at ``store``, and the member account its points come from."""
+        total = sum((line_total(line) for line in priced), Decimal(0))
+        members = self._redeem_for(ref, command, store.code, total)
+        order = Order(
+            order_ref=ref,
+            store=store.code,
+            region=store.region,
+            store_kind=store.kind,
+            fulfilment=command.fulfilment,
+            member_id=command.member_id,
+            lines=priced,
+            total=total,
+            expires_at=self.clock() + timedelta(minutes=self.settings.order_ttl_minutes),
+            points_used=command.points or 0,
+            points_value=self.points_value(command.points or 0),
+            routing=routing,
+            customer_order=customer_order,
+        )
+        return order, members
+
+    # routing
+
+    def _place_routed(
+        self, command: c.PlaceOrder, context: CommandContext | None
+    ) -> OrderSummary:
+        """Route an order that names no store: rank stores by the stock source (which may be
+        behind), let the stock items confirm, and re-route with what they said when they
+        refuse, up to ``routing_attempts`` routes."""
+        assert command.buyer_location is not None
+        ref = _order_reference(command)
+        wanted = {line.sku: line.quantity for line in command.lines}
+        location = command.buyer_location
+        request = RouteRequest(
+            command.fulfilment, location.latitude, location.longitude, wanted, command.allow_split
+        )
+        rules = self.settings.routing_rules()
+        snapshot = self.stock_source.stock_for(list(wanted))
+
+        def decide() -> Decision[OrderSummary]:
+            existing = self._find(Entity, order_id(ref))
+            if existing is not None:
+                _check_same_routed(existing, command)
+                if isinstance(existing, CustomerOrder):
+                    parts = [self._order(part) for part in existing.part_ids]
+                    summary = OrderSummary.of_split(existing, parts, False)
+                else:
+                    assert isinstance(existing, Order)
+                    summary = OrderSummary.of(existing, False)
+                return [], replace(summary, position=self.log_position())
+            for index, line in enumerate(command.lines):
+                self._catalog_item(line.sku, f"lines[{index}].sku")
+            known = snapshot
+            tried: list[Attempt] = []
+            route = None
+            for _ in range(self.settings.routing_attempts):
+                route = choose(request, known, rules)
+                if route is None:
+                    break
+                refused = False
+                for part in route.parts:
+                    store, available = self._exact_stock(part.store, list(wanted))
+                    serves = {sku: wanted[sku] for sku in part.skus}
+                    outcome = _refusal(store, serves, available)
+                    if outcome is not None:
+                        tried.append(Attempt(part.store, outcome))
+                        known = with_truth(known, part.store, store.is_open, available)
+                        refused = True
+                if not refused:
+                    tried.extend(Attempt(part.store, "reserved") for part in route.parts)
+                    return self._reserve_route(ref, command, route, tried)
+            if route is None:
+                reason = _unroutable(command)
+            else:
+                reason = f"the stock items refused {self.settings.routing_attempts} routes"
+            raise NoStoreCanServe(reason, tried)
+
+        return self._execute(command, context, decide)
+
+    def _reserve_route(
+        self, ref: str, command: c.PlaceOrder, route: Route, tried: list[Attempt]
+    ) -> Decision[OrderSummary]:
+        """Place the order along ``route``: one order, or a split order and one part per store,
+        every line reserved in the same save."""
+        assert command.buyer_location is not None
+        routing = {
+            "policy": self.settings.routing_policy,
+            "reason": route.reason,
+            "tried": [asdict(attempt) for attempt in tried],
+            "latitude": command.buyer_location.latitude,
+            "longitude": command.buyer_location.longitude,
+            "allow_split": command.allow_split,
+        }
+        index = {line.sku: n for n, line in enumerate(command.lines)}
+        wanted = {line.sku: line.quantity for line in command.lines}
+        if len(route.parts) == 1:
+            store = self._store(route.parts[0].store)
+            lines = [(index[sku], sku, wanted[sku]) for sku in route.parts[0].skus]
+            items, priced = self._reserve(ref, store, lines)
+            order, members = self._new_order(ref, store, command, priced, routing)
+            return [order, *items, *members], OrderSummary.of(order)
+        orders: list[Order] = []
+        all_items: list[StockItem] = []
+        for number, part in enumerate(route.parts, 1):
+            part_ref = f"{ref}.{number}"
+            if self._find(Entity, order_id(part_ref)) is not None:
+                raise InvalidCommand(
+                    "order_id", f"{part_ref!r}, the id of a part, is taken: use another order id"
+                )
+            store = self._store(part.store)
+            lines = [(index[sku], sku, wanted[sku]) for sku in part.skus]
+            items, priced = self._reserve(part_ref, store, lines)
+            order, _ = self._new_order(part_ref, store, command, priced, customer_order=ref)
+            orders.append(order)
+            all_items.extend(items)
+        customer = CustomerOrder(
+            order_ref=ref,
+            fulfilment=command.fulfilment,
+            member_id=command.member_id,
+            lines=[line.model_dump() for line in command.lines],
+            parts=[{"order_id": o.order_ref, "store": o.store} for o in orders],
+            total=sum((Decimal(o.total) for o in orders), Decimal(0)),
+            routing=routing,
+        )
+        return [customer, *orders, *all_items], OrderSummary.of_split(customer, orders)
+
+    def _exact_stock(self, code: str, skus: Sequence[str]) -> tuple[Store, dict[str, int]]:
+        """A store and its available units of ``skus``, from the aggregates."""
+        store = self._store(code)
+        available = {}
+        for sku in skus:
+            item = self._find(StockItem, stock_item_id(code, sku))
+            available[sku] = item.available if item is not None else 0
+        return store, available
+
+    def stock_for(self, skus: Sequence[str]) -> list[StoreStock]:
+        """Every store with its exact available units of ``skus``: the write-side stock source
+        (one load per store and SKU; the API routes from the stock view instead)."""
+        found = []
+        registered = Store.Registered  # type: ignore[attr-defined]
+        for code in sorted(self._keys_in_log(registered, _store_code)):
+            store, available = self._exact_stock(code, skus)
+            found.append(
+                StoreStock(
+                    code,
+                    store.region,
+                    store.kind,
+                    store.latitude,
+                    store.longitude,
+                    store.delivery_radius_km,
+                    store.is_open,
+                    available,
+                )
+            )
+        return found
 
     def pay_order(self, command: c.PayOrder, context: CommandContext | None = None) -> OrderSummary:
         """Record the payment of a placed order; the amount must equal its total."""
 
         def decide() -> Decision[OrderSummary]:
-            order = self._order(command.order_id)
-            order.pay(command.amount, command.payment_ref)
-            return [order], OrderSummary.of(order)
+            customer, orders = self._split_or_order(command.order_id)
+            if customer is None:
+                order = orders[0]
+                order.pay(command.amount, command.payment_ref)
+                return [order], OrderSummary.of(order)
+            if customer.order_ref != command.order_id:
+                raise InvalidCommand(
+                    "order_id",
+                    f"{command.order_id!r} is a part of {customer.order_ref!r}: pay that whole",
+                )
+            due = sum((order.amount_due for order in orders), Decimal(0))
+            if command.amount != due:
+                raise InvalidCommand(
+                    "amount", f"must equal the amount due {due}, not {command.amount}"
+                )
+            for order in orders:
+                order.pay(order.amount_due, command.payment_ref)
+            return orders, OrderSummary.of_split(customer, orders)
 
         return self._execute(command, context, decide)
 
@@ -386,15 +594,23 @@ class MultiStore(Application[UUID]):
     def cancel_order(
         self, command: c.CancelOrder, context: CommandContext | None = None
     ) -> OrderSummary:
-        """Cancel a placed or paid order, release its stock and refund any payment."""
+        """Cancel a placed or paid order, release its stock and refund any payment.
+
+        A split order is cancelled whole, by its own id or any part's, or not at all.
+        """
 
         def decide() -> Decision[OrderSummary]:
-            order = self._order(command.order_id)
-            order.cancel(command.reason)
-            items = self._order_stock(order)
-            for item in items:
-                item.release(order.order_ref, "cancelled")
-            return [order, *items, *self._member_follows(order)], OrderSummary.of(order)
+            customer, orders = self._split_or_order(command.order_id)
+            changed: list[Entity] = []
+            for order in orders:
+                order.cancel(command.reason)
+                items = self._order_stock(order)
+                for item in items:
+                    item.release(order.order_ref, "cancelled")
+                changed.extend([order, *items, *self._member_follows(order)])
+            if customer is not None:
+                return changed, OrderSummary.of_split(customer, orders)
+            return changed, OrderSummary.of(orders[0])
 
         return self._execute(command, context, decide)
 
@@ -816,10 +1032,21 @@ class MultiStore(Application[UUID]):
         return item or _raise(InvalidCommand("sku", f"no stock history for {sku!r} at {store!r}"))
 
     def get_order(self, order_ref: str, version: int | None = None) -> Order:
-        """An order's state now, or at an earlier version."""
-        return self._find(Order, order_id(order_ref), version) or _raise(UnknownOrder(order_ref))
+        """An order's state now, or at an earlier version (a split order's parts are orders)."""
+        found = self._find(Entity, order_id(order_ref), version)
+        return found if isinstance(found, Order) else _raise(UnknownOrder(order_ref))
+
+    def get_customer_order(self, order_ref: str, version: int | None = None) -> CustomerOrder:
+        """A split order's link to its parts, now or at an earlier version."""
+        found = self._find(Entity, order_id(order_ref), version)
+        return found if isinstance(found, CustomerOrder) else _raise(UnknownOrder(order_ref))
 
     def order_summary(self, order_ref: str) -> OrderSummary:
+        """An order, or a split order with its parts, as the write side knows it now."""
+        found = self._find(Entity, order_id(order_ref))
+        if isinstance(found, CustomerOrder):
+            parts = [self._order(part) for part in found.part_ids]
+            return OrderSummary.of_split(found, parts, created=False)
         return OrderSummary.of(self._order(order_ref), created=False)
 
 
@@ -833,6 +1060,53 @@ def _stock_key(opened: Any) -> tuple[str, str]:
 
 def _enrolled_member(enrolled: Any) -> str:
     return str(enrolled.member)
+
+
+def _store_code(registered: Any) -> str:
+    return str(registered.code)
+
+
+def _refusal(store: Store, lines: dict[str, int], available: dict[str, int]) -> str | None:
+    """Why the aggregates refuse to serve ``lines`` at ``store`` (None if they would)."""
+    if not store.is_open:
+        return "refused: the store is closed (the stock view was behind)"
+    short = [f"{sku} {available[sku]} of {q}" for sku, q in lines.items() if available[sku] < q]
+    if short:
+        return f"refused: the stock view was behind ({', '.join(short)} available)"
+    return None
+
+
+def _unroutable(command: c.PlaceOrder) -> str:
+    place = {
+        "pickup": "open store",
+        "delivery": "open store delivering to the buyer",
+        "ship": "open warehouse",
+    }[command.fulfilment]
+    if command.allow_split and len(command.lines) > 1:
+        return f"no {place} has every line, and no split over few enough stores covers them"
+    return f"no {place} has every line"
+
+
+def _check_same_routed(found: Entity, command: c.PlaceOrder) -> None:
+    """A repeated routed placement must ask for what the first one asked for."""
+    assert command.buyer_location is not None
+    routing = getattr(found, "routing", None)
+    asked = (command.buyer_location.latitude, command.buyer_location.longitude)
+    same = (
+        isinstance(found, Order | CustomerOrder)
+        and routing is not None
+        and (routing["latitude"], routing["longitude"]) == asked
+        and routing["allow_split"] == command.allow_split
+        and found.fulfilment == command.fulfilment
+        and found.member_id == command.member_id
+        and getattr(found, "points_used", 0) == (command.points or 0)
+        and {line["sku"]: line["quantity"] for line in found.lines}
+        == {line.sku: line.quantity for line in command.lines}
+    )
+    if not same:
+        field = "idempotency_key" if command.order_id is None else "order_id"
+        ref = getattr(found, "order_ref", "")
+        raise IdempotencyConflict(field, f"order {ref!r} was placed with other content")
 
 
 def _order_reference(command: c.PlaceOrder) -> str:

@@ -136,22 +136,41 @@ class OrderLine(Command):
     quantity: Quantity
 
 
+class BuyerLocation(Command):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
 class PlaceOrder(Command):
-    """Place an order; ``order_id`` or ``idempotency_key`` make a retry return the first order."""
+    """Place an order; ``order_id`` or ``idempotency_key`` make a retry return the first order.
+
+    Without a ``store``, the order is routed from ``buyer_location`` (see docs/routing.md);
+    ``allow_split`` lets it be served by several stores when no single one can.
+    """
 
     order_id: Code | None = None
     idempotency_key: Reference | None = None
-    store: Code
+    store: Code | None = None
     fulfilment: Fulfilment
     lines: list[OrderLine] = Field(min_length=1, max_length=100)
     member_id: Code | None = None
     points: Points | None = None
+    buyer_location: BuyerLocation | None = None
+    allow_split: bool = False
 
     @model_validator(mode="after")
     def _one_line_per_sku(self) -> Self:
         _check_one_line_per_sku(self.lines)
         if self.points is not None and self.member_id is None:
             raise ValueError("points: redeeming points needs the member_id")
+        if self.store is None and self.buyer_location is None:
+            raise ValueError("buyer_location: give the store, or the buyer's location to route")
+        if self.store is not None and self.buyer_location is not None:
+            raise ValueError("buyer_location: a named store serves the order; give one, not both")
+        if self.store is not None and self.allow_split:
+            raise ValueError("allow_split: an order at a named store is not split")
+        if self.allow_split and self.points is not None:
+            raise ValueError("points: points are not redeemed on an order that may be split")
         return self
 
 

@@ -122,3 +122,22 @@ class ConcurrencyConflict(MultiStoreError):
         super().__init__(f"{command} conflicted with concurrent writes {attempts} times")
         self.command = command
         self.attempts = attempts
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A store a routed placement tried, and what the stock items said."""
+
+    store: str
+    outcome: str
+
+
+class NoStoreCanServe(MultiStoreError):
+    """Refusal of a routed order: no store (or allowed split) could serve every line."""
+
+    def __init__(self, reason: str, tried: list[Attempt]) -> None:
+        where = "; ".join(f"{a.store}: {a.outcome}" for a in tried)
+        tail = f" (tried {where})" if tried else ""
+        super().__init__(f"no store can serve the order: {reason}{tail}")
+        self.reason = reason
+        self.tried = tried

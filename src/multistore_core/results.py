@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from multistore_core.domain.customer_order import CustomerOrder
 from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order
 from multistore_core.domain.stock import StockItem
 from multistore_core.domain.transfer import Transfer
+from multistore_core.errors import Attempt
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,38 @@ class PricedLine:
 
 
 @dataclass(frozen=True)
+class RoutingReport:
+    """Why a routed order went where it did, and every store the placement tried."""
+
+    policy: str
+    reason: str
+    tried: tuple[Attempt, ...]
+    latitude: float
+    longitude: float
+    allow_split: bool
+
+    @classmethod
+    def of(cls, routing: dict[str, Any] | None) -> RoutingReport | None:
+        if routing is None:
+            return None
+        tried = tuple(Attempt(a["store"], a["outcome"]) for a in routing["tried"])
+        return cls(
+            routing["policy"],
+            routing["reason"],
+            tried,
+            routing["latitude"],
+            routing["longitude"],
+            routing["allow_split"],
+        )
+
+
+@dataclass(frozen=True)
 class OrderSummary:
-    """An order as the write side knows it; ``created`` is False for a repeated placement."""
+    """An order as the write side knows it; ``created`` is False for a repeated placement.
+
+    A split order has ``parts`` (one order per serving store, listed in ``stores``); its
+    ``store`` is the first part's. A part names its split order in ``customer_order``.
+    """
 
     order_id: str
     store: str
@@ -70,6 +104,10 @@ class OrderSummary:
     amount_due: Decimal = Decimal(0)
     created: bool = True
     position: int | None = None
+    stores: tuple[str, ...] = ()
+    customer_order: str | None = None
+    parts: tuple[OrderSummary, ...] = ()
+    routing: RoutingReport | None = None
 
     @classmethod
     def of(cls, order: Order, created: bool = True) -> OrderSummary:
@@ -90,6 +128,34 @@ class OrderSummary:
             points_value=Decimal(order.points_value),
             amount_due=order.amount_due,
             created=created,
+            stores=(order.store,),
+            customer_order=order.customer_order,
+            routing=RoutingReport.of(order.routing),
+        )
+
+    @classmethod
+    def of_split(
+        cls, customer: CustomerOrder, parts: Sequence[Order], created: bool = True
+    ) -> OrderSummary:
+        """A split order: its parts' lines and amounts together; the status they share, or
+        ``in_progress`` while they differ."""
+        summaries = tuple(cls.of(part, created) for part in parts)
+        statuses = {part.status for part in parts}
+        return cls(
+            order_id=customer.order_ref,
+            store=parts[0].store,
+            status=statuses.pop() if len(statuses) == 1 else "in_progress",
+            fulfilment=customer.fulfilment,
+            member_id=customer.member_id,
+            lines=tuple(line for part in summaries for line in part.lines),
+            total=sum((part.total for part in summaries), Decimal(0)),
+            refunded=sum((part.refunded for part in summaries), Decimal(0)),
+            expires_at=min(part.expires_at for part in summaries),
+            amount_due=sum((part.amount_due for part in summaries), Decimal(0)),
+            created=created,
+            stores=tuple(part.store for part in parts),
+            parts=summaries,
+            routing=RoutingReport.of(customer.routing),
         )
 
 

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from multistore_core.domain.member import PointsRules, Tier
+from multistore_core.routing import Policy, RoutingRules
 
 
 class Settings(BaseSettings):
@@ -48,6 +49,19 @@ class Settings(BaseSettings):
     transfer_suggestion_margin: int = Field(
         default=5, ge=0, description="units above safety stock a store keeps when it gives"
     )
+    routing_policy: Policy = Field(
+        default="nearest", description="how routed orders rank stores: nearest|most_stock|priority"
+    )
+    routing_priority: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='priority policy: store codes per region, best first (JSON: {"east": [...]})',
+    )
+    routing_attempts: int = Field(
+        default=3, ge=1, le=50, description="routes a placement tries when the stock view was stale"
+    )
+    routing_max_split_stores: int = Field(
+        default=3, ge=2, le=10, description="most stores one split order is served by"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -61,7 +75,15 @@ class Settings(BaseSettings):
     def _tiers_ascend(self) -> Self:
         if self.tier_diamond_growth <= self.tier_gold_growth:
             raise ValueError("tier_diamond_growth: must be above tier_gold_growth")
+        if self.routing_policy == "priority" and not self.routing_priority:
+            raise ValueError("routing_priority: the priority policy needs store codes per region")
         return self
+
+    def routing_rules(self) -> RoutingRules:
+        """How routed orders rank and split (see docs/routing.md)."""
+        return RoutingRules(
+            self.routing_policy, self.routing_priority, self.routing_max_split_stores
+        )
 
     def points_rules(self) -> PointsRules:
         """The earning, validity and tier rules for member points."""

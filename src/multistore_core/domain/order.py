@@ -27,7 +27,11 @@ def line_total(line: dict[str, Any]) -> Decimal:
 
 
 class Order(Entity):
-    """A customer order at one store. ``lines`` hold sku, quantity and unit_price."""
+    """A customer order at one store. ``lines`` hold sku, quantity and unit_price.
+
+    ``routing`` records why a routed order went to its store; ``customer_order`` names the
+    split order this one is a part of.
+    """
 
     @staticmethod
     def create_id(order_ref: str) -> UUID:
@@ -47,6 +51,8 @@ class Order(Entity):
         expires_at: datetime,
         points_used: int = 0,
         points_value: Decimal = Decimal(0),
+        routing: dict[str, Any] | None = None,
+        customer_order: str | None = None,
     ) -> None:
         self.order_ref = order_ref
         self.store = store
@@ -59,6 +65,8 @@ class Order(Entity):
         self.expires_at = expires_at
         self.points_used = points_used
         self.points_value = points_value
+        self.routing = dict(routing) if routing is not None else None
+        self.customer_order = customer_order
         self.status = "placed"
         self.paid_amount = Decimal(0)
         self.refunded = Decimal(0)
