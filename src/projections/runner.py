@@ -144,7 +144,7 @@ class Runner:
 
     def run(self, stop: threading.Event) -> None:
         """Follow the log until ``stop`` is set, waking on NOTIFY (PostgreSQL) or by polling."""
-        with self._wakeups(stop) as wait:
+        with log_wakeups(self.app, stop) as wait:
             while not stop.is_set():
                 try:
                     read = self.step()
@@ -157,29 +157,31 @@ class Runner:
                 if read < self.batch_size:
                     wait(self.poll_seconds)
 
-    @contextmanager
-    def _wakeups(self, stop: threading.Event) -> Iterator[Callable[[float], Any]]:
-        """A wait that returns early when the event store announces new events."""
-        channel = getattr(self.app.recorder, "channel_name", None)
-        if channel is None:
-            yield stop.wait
-            return
-        with psycopg.connect(libpq_url(self.app.settings.database_url), autocommit=True) as conn:
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-
-            def wait(timeout: float) -> None:
-                deadline = time.monotonic() + timeout
-                while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-                    for _ in conn.notifies(timeout=min(left, 0.25), stop_after=1):
-                        return
-
-            yield wait
-
     def start(self) -> RunnerThread:
         """Follow the log in a background thread of this process."""
         thread = RunnerThread(self)
         thread.start()
         return thread
+
+
+@contextmanager
+def log_wakeups(app: MultiStore, stop: threading.Event) -> Iterator[Callable[[float], Any]]:
+    """A wait that returns early when ``app``'s event store announces new events (PostgreSQL
+    NOTIFY) or ``stop`` is set; elsewhere it simply waits."""
+    channel = getattr(app.recorder, "channel_name", None)
+    if channel is None:
+        yield stop.wait
+        return
+    with psycopg.connect(libpq_url(app.settings.database_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+        def wait(timeout: float) -> None:
+            deadline = time.monotonic() + timeout
+            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                for _ in conn.notifies(timeout=min(left, 0.25), stop_after=1):
+                    return
+
+        yield wait
 
 
 class RunnerThread(threading.Thread):
