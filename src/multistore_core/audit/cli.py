@@ -16,9 +16,12 @@ from rich.table import Table
 from multistore_core import MultiStore, Settings
 from multistore_core.audit.activity import ACTION_COLUMNS, activity
 from multistore_core.audit.asof import member_as_of, order_as_of, stock_as_of, transfer_as_of
+from multistore_core.audit.drift import drift
 from multistore_core.audit.ledger import MOVEMENT_COLUMNS, stock_ledger, write_csv, write_jsonl
 from multistore_core.audit.verify import VerifyReport, verify
 from multistore_core.errors import MultiStoreError
+from projections.database import ViewStore
+from projections.settings import ProjectionSettings, views_url
 
 
 def register(subparsers: Any) -> None:
@@ -50,6 +53,10 @@ def register(subparsers: Any) -> None:
     ledger.add_argument("sku")
     _period_and_format(ledger)
     ledger.set_defaults(run=run_ledger)
+
+    actions.add_parser(
+        "drift", help="compare each read view with a fresh replay of the log"
+    ).set_defaults(run=run_drift)
 
     acting = actions.add_parser("activity", help="what one actor (user or API key) did")
     acting.add_argument("actor")
@@ -208,3 +215,27 @@ def run_activity(args: argparse.Namespace) -> int:
     return _guarded(
         lambda app: _export(activity(app, args.actor, args.since, args.until), ACTION_COLUMNS, args)
     )
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    def compare(app: MultiStore) -> int:
+        views = ViewStore(views_url(app.settings, ProjectionSettings()))
+        try:
+            report = drift(app, views)
+        finally:
+            views.dispose()
+        console = _console()
+        for name, rows in report.rows_compared.items():
+            console.print(
+                f"{name}: {rows} row(s) compared at log position {report.positions[name]}"
+            )
+        for name in report.not_compared:
+            console.print(f"{name}: not compared (aggregated figures)")
+        if report.ok:
+            console.print("[green]no drift[/green]")
+            return 0
+        _show(report.differences)
+        console.print(f"[red]{len(report.differences)} difference(s)[/red]")
+        return 1
+
+    return _guarded(compare)

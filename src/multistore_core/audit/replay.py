@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from multistore_core.audit.log import Record
@@ -24,15 +25,30 @@ CREATIONS = {
 
 
 class Directory(Book):
-    """Stores and catalog items by id: the names the other books' aggregates are known by."""
+    """Stores and catalog items by id: their details and the names aggregates are known by."""
 
     def __init__(self, checker: Checker) -> None:
         super().__init__(checker)
         self.names: dict[UUID, str] = {}
+        self.stores: dict[UUID, dict[str, Any]] = {}
 
     @handles("Store.Registered", "log.sequence")
     def store_registered(self, record: Record) -> None:
         self.names[record.aggregate_id] = f"store {record.state['code']}"
+        details = {k: v for k, v in record.state.items() if k not in ("timestamp", "meta")}
+        self.stores[record.aggregate_id] = {**details, "is_open": True}
+
+    @handles("Store.Updated")
+    def store_updated(self, record: Record) -> None:
+        self.stores[record.aggregate_id].update(record.state["changes"])
+
+    @handles("Store.Closed")
+    def store_closed(self, record: Record) -> None:
+        self.stores[record.aggregate_id]["is_open"] = False
+
+    @handles("Store.Reopened")
+    def store_reopened(self, record: Record) -> None:
+        self.stores[record.aggregate_id]["is_open"] = True
 
     @handles("CatalogItem.Registered", "log.sequence")
     def catalog_item_registered(self, record: Record) -> None:
