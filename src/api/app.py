@@ -23,6 +23,7 @@ from api.routes import (
 )
 from multistore_core import MultiStore
 from projections.queries import ViewQueries
+from projections.stock_source import ViewStockSource
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -35,6 +36,8 @@ def create_app(multistore: MultiStore, keys: KeyRing, views: ViewQueries) -> Fas
         version="0.1.0",
     )
     app.state.multistore = multistore
+    # Orders placed without a store are routed from the stock view.
+    multistore.stock_source = ViewStockSource(views.views)
     app.state.keys = keys
     app.state.views = views
     errors.install(app)

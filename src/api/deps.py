@@ -70,7 +70,7 @@ ContextDep = Annotated[CommandContext, Depends(get_context)]
 def visible_order(order_id: str, caller: CallerDep, multistore: MultiStoreDep) -> str:
     """The path's order id, if the caller may see it; another store's order is 'not found'."""
     if caller.role is Role.STORE_MANAGER:
-        if not caller.sees_store(multistore.order_summary(order_id).store):
+        if not any(caller.sees_store(s) for s in multistore.order_summary(order_id).stores):
             raise UnknownOrder(order_id)
     return order_id
 

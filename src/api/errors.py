@@ -23,6 +23,7 @@ from multistore_core.errors import (
     InsufficientStock,
     InvalidCommand,
     MultiStoreError,
+    NoStoreCanServe,
     NotFound,
     StockRuleViolation,
     StoreClosed,
@@ -135,6 +136,19 @@ def install(app: FastAPI) -> None:
             str(error),
             store=error.store,
             shortages=shortages,
+        )
+
+    @app.exception_handler(NoStoreCanServe)
+    async def no_store(request: Request, error: NoStoreCanServe) -> JSONResponse:
+        tried = [asdict(attempt) for attempt in error.tried]
+        return problem(
+            request,
+            409,
+            "no-store-can-serve",
+            "No store can serve the order",
+            str(error),
+            reason=error.reason,
+            tried=tried,
         )
 
     @app.exception_handler(InsufficientPoints)

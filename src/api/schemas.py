@@ -78,7 +78,36 @@ class OrderLinePublic(Public):
     unit_price: Decimal
 
 
+class AttemptPublic(Public):
+    store: str
+    outcome: str
+
+
+class RoutingPublic(Public):
+    """Why a routed order went where it did, and each store tried (``reserved`` or refused)."""
+
+    policy: str
+    reason: str
+    tried: list[AttemptPublic]
+    latitude: float
+    longitude: float
+    allow_split: bool
+
+
+class OrderPartPublic(Public):
+    """One store's part of a split order; pay and cancel the split order, fulfil each part."""
+
+    order_id: str
+    store: str
+    status: str
+    lines: list[OrderLinePublic]
+    total: Decimal
+    amount_due: Decimal
+
+
 class OrderPublic(Public):
+    """An order; a split order lists its ``parts`` and every serving store in ``stores``."""
+
     order_id: str
     store: str
     status: str
@@ -91,6 +120,10 @@ class OrderPublic(Public):
     points_used: int
     points_value: Decimal
     amount_due: Decimal
+    stores: list[str]
+    customer_order: str | None
+    parts: list[OrderPartPublic]
+    routing: RoutingPublic | None
 
 
 class TransferLinePublic(Public):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from api.auth import Permission
+from api.auth import Forbidden, Permission
 from api.deps import (
     CallerDep,
     ContextDep,
@@ -73,11 +73,15 @@ def place_order(
 ) -> object:
     """Reserve every line at the store and place the order, or reserve nothing.
 
+    Without ``store``, give ``buyer_location``: the order goes to the best store that can serve
+    it (``routing`` says which and why), or is split over several with ``allow_split``.
     Repeating a request with the same ``Idempotency-Key`` (or body ``order_id``) and the same
     content returns the same order without placing another; other content is refused (422).
     """
     command = c.PlaceOrder(**dict(body), idempotency_key=idempotency_key)
     caller.require(Permission.PLACE_ORDERS, command.store)
+    if command.store is None and caller.store is not None:
+        raise Forbidden(f"the key {caller.name!r} places orders at store {caller.store!r} only")
     placed = multistore.place_order(command, context)
     response.headers["Location"] = f"/orders/{placed.order_id}"
     response.headers[REPLAYED_HEADER] = "false" if placed.created else "true"
