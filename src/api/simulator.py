@@ -30,7 +30,7 @@ class TrafficSimulator(threading.Thread):
         played = 0
         while not self._stop_requested.wait(self.rng.expovariate(self.rate)):
             try:
-                play_order(self.app, self.rng)
+                play_order(self.app, self.rng, CONTEXT)
                 played += 1
                 if played % 20 == 0:
                     self.restock()

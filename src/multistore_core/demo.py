@@ -25,6 +25,7 @@ from multistore_core.commands import (
     RegisterStore,
     SetSafetyStock,
 )
+from multistore_core.context import CommandContext
 from multistore_core.errors import InsufficientStock, StoreClosed
 from multistore_core.settings import Settings
 
@@ -89,23 +90,24 @@ def random_order(rng: random.Random) -> PlaceOrder:
     )
 
 
-def play_order(app: MultiStore, rng: random.Random) -> str:
+def play_order(app: MultiStore, rng: random.Random, context: CommandContext | None = None) -> str:
     """Place one random order and take it to a random end; return what became of it."""
     try:
-        placed = app.place_order(random_order(rng))
+        placed = app.place_order(random_order(rng), context)
     except (InsufficientStock, StoreClosed):
         return "refused"
     fate = rng.random()
     if fate < 0.1:
         return "placed"
     if fate < 0.2:
-        app.cancel_order(CancelOrder(order_id=placed.order_id))
+        app.cancel_order(CancelOrder(order_id=placed.order_id), context)
         return "cancelled"
-    app.pay_order(PayOrder(order_id=placed.order_id, amount=placed.total, payment_ref="demo"))
+    payment = PayOrder(order_id=placed.order_id, amount=placed.amount_due, payment_ref="demo")
+    app.pay_order(payment, context)
     if fate < 0.3:
         return "paid"
-    app.fulfil_order(FulfilOrder(order_id=placed.order_id))
-    app.complete_order(CompleteOrder(order_id=placed.order_id))
+    app.fulfil_order(FulfilOrder(order_id=placed.order_id), context)
+    app.complete_order(CompleteOrder(order_id=placed.order_id), context)
     return "completed"
 
 
