@@ -13,6 +13,7 @@ from api.auth import KeyRing
 from api.routes import (
     catalog,
     dashboard,
+    events,
     health,
     members,
     orders,
@@ -20,7 +21,10 @@ from api.routes import (
     stock,
     stores,
     transfers,
+    webhooks,
 )
+from integration.feed import EventFeed
+from integration.subscriptions import SubscriptionStore
 from multistore_core import MultiStore
 from projections.queries import ViewQueries
 from projections.stock_source import ViewStockSource
@@ -40,8 +44,12 @@ def create_app(multistore: MultiStore, keys: KeyRing, views: ViewQueries) -> Fas
     multistore.stock_source = ViewStockSource(views.views)
     app.state.keys = keys
     app.state.views = views
+    app.state.feed = EventFeed(multistore)
+    app.state.webhooks = SubscriptionStore(views.views)
     errors.install(app)
     for module in (health, stores, catalog, stock, orders, transfers, members, reports, dashboard):
+        app.include_router(module.router)
+    for module in (events, webhooks):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -38,6 +38,8 @@ class Permission(StrEnum):
     READ_MEMBERS = "read members' points"
     ENROL_MEMBERS = "enrol members"
     READ_DASHBOARD = "read the dashboard and alerts"
+    READ_EVENTS = "read the event feed"
+    MANAGE_WEBHOOKS = "manage webhook subscriptions"
 
 
 P = Permission
@@ -45,15 +47,16 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.HQ_ADMIN: frozenset(Permission),
     Role.AUDITOR: frozenset(
         {P.READ_CHAIN, P.READ_STOCK, P.READ_ORDERS, P.READ_TRANSFERS, P.READ_MEMBERS}
-        | {P.READ_AVAILABILITY, P.READ_DASHBOARD}
+        | {P.READ_AVAILABILITY, P.READ_DASHBOARD, P.READ_EVENTS}
     ),
     Role.STORE_MANAGER: frozenset(
         {P.READ_CHAIN, P.READ_STOCK, P.MANAGE_STOCK, P.READ_ORDERS, P.PLACE_ORDERS}
         | {P.FULFIL_ORDERS, P.READ_TRANSFERS, P.MANAGE_TRANSFERS, P.READ_DASHBOARD}
+        | {P.READ_EVENTS}
     ),
     Role.STOREFRONT: frozenset(
         {P.READ_CHAIN, P.READ_STOCK, P.READ_ORDERS, P.PLACE_ORDERS, P.READ_MEMBERS}
-        | {P.READ_AVAILABILITY, P.ENROL_MEMBERS}
+        | {P.READ_AVAILABILITY, P.ENROL_MEMBERS, P.READ_EVENTS}
     ),
 }
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from api.app import create_app
 from api.auth import KEYS_VARIABLE, ApiKey, KeyRing, Role
 from api.simulator import TrafficSimulator
+from integration.delivery import DeliveryWorker
 from multistore_core import MultiStore, Settings
 from multistore_core.demo import DEMO_STORES, build_demo_chain
 from projections.database import ViewStore
@@ -25,7 +26,8 @@ from projections.settings import ProjectionSettings, views_url
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "serve", help="run the REST API and live dashboard (with the projections runner)"
+        "serve",
+        help="run the REST API and live dashboard (with the projections runner and webhooks)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
@@ -91,13 +93,16 @@ def serve(args: argparse.Namespace) -> int:
     simulator = TrafficSimulator(app, views, args.rate, args.seed) if args.demo else None
     if simulator is not None:
         simulator.start()
+    api = create_app(app, keys, views)
+    delivering = DeliveryWorker(app, api.state.webhooks, feed=api.state.feed).start()
     base = f"http://{args.host}:{args.port}"
     _announce(console, settings, base, printed)
     try:
-        uvicorn.run(create_app(app, keys, views), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(api, host=args.host, port=args.port, log_level="info")
     finally:
         if simulator is not None:
             simulator.stop()
+        delivering.stop()
         following.stop()
         view_store.dispose()
     return 0

@@ -13,6 +13,7 @@ SUBCOMMAND_MODULES = [
     "projections.cli",
     "api.cli",
     "multistore_core.audit.cli",
+    "integration.cli",
 ]
 
 

@@ -85,6 +85,8 @@ PROBES: dict[Permission, tuple[str, str, dict[str, object] | None]] = {
     Permission.APPROVE_TRANSFERS: ("POST", "/transfers/T-9/approve", None),
     Permission.READ_MEMBERS: ("GET", "/members/M-9", None),
     Permission.ENROL_MEMBERS: ("POST", "/members", {"member_id": "M-8", "home_store": "SH01"}),
+    Permission.READ_EVENTS: ("GET", "/events", None),
+    Permission.MANAGE_WEBHOOKS: ("GET", "/webhooks", None),
 }
 
 
