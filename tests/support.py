@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -49,3 +51,23 @@ def build_chain(app: MultiStore, stock: int = 10) -> None:
     for store in ("SH01", "HZ01"):
         for sku in ("TEA-001", "CUP-002"):
             app.receive_stock(ReceiveStock(store=store, sku=sku, quantity=stock))
+
+
+def run_threads(work: Callable[[int], object], count: int) -> None:
+    """Start ``count`` threads together on ``work(index)``; fail if any of them raised."""
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def body(index: int) -> None:
+        start.wait()
+        try:
+            work(index)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -13,6 +12,7 @@ from multistore_core import MultiStore, Settings
 from multistore_core.commands import OrderLine, PlaceOrder, ReceiveStock, RegisterSku, RegisterStore
 from multistore_core.errors import InsufficientStock
 from multistore_core.ids import stock_item_id
+from support import run_threads
 
 THREADS = 16
 STOCK = 40
@@ -29,25 +29,6 @@ def hot_sku_store(url: str) -> MultiStore:
     app.register_sku(RegisterSku(sku="HOT-1", name="Flash sale item", base_price=Decimal("9.90")))
     app.receive_stock(ReceiveStock(store="SH01", sku="HOT-1", quantity=STOCK))
     return app
-
-
-def run_threads(work: Any, count: int = THREADS) -> None:
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def body(index: int) -> None:
-        start.wait()
-        try:
-            work(index)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 def test_concurrent_orders_for_one_sku_never_oversell(database_url: str) -> None:
@@ -72,7 +53,7 @@ def test_concurrent_orders_for_one_sku_never_oversell(database_url: str) -> None
                 with lock:
                     accepted[command.order_id or ""] = quantity
 
-    run_threads(buyer)
+    run_threads(buyer, THREADS)
 
     events = list(app.events.get(stock_item_id("SH01", "HOT-1")))
     received = sum(e.quantity for e in events if type(e).__name__ == "Received")  # type: ignore[attr-defined]

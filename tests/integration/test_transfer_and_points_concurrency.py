@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any
 
 import pytest
 
@@ -20,29 +19,10 @@ from multistore_core.commands import (
 )
 from multistore_core.errors import InsufficientPoints, InsufficientStock
 from multistore_core.ids import member_id, stock_item_id
-from support import build_chain
+from support import build_chain, run_threads
 
 pytestmark = pytest.mark.postgres
 THREADS = 8
-
-
-def run_threads(work: Any, count: int = THREADS) -> None:
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def body(index: int) -> None:
-        start.wait()
-        try:
-            work(index)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 def chain_on(url: str) -> MultiStore:
@@ -80,7 +60,7 @@ def test_redemptions_of_one_members_points_from_eight_threads_never_overdraw(
                 with lock:
                     accepted.add(ref)
 
-    run_threads(shopper)
+    run_threads(shopper, THREADS)
 
     redeemed = Counter[str]()
     for event in app.events.get(member_id("M-1")):
@@ -141,7 +121,7 @@ def test_racing_shipments_and_orders_from_one_stores_sku_never_oversell(
             with lock:
                 ordered[ref] = 2
 
-    run_threads(worker)
+    run_threads(worker, THREADS)
 
     on_hand = reserved = 0
     out: dict[str, int] = {}
