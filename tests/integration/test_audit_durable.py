@@ -11,6 +11,8 @@ from multistore_core.audit.verify import verify
 from multistore_core.cli import main
 from multistore_core.domain.stock import StockItem
 from multistore_core.ids import stock_item_id
+from projections.database import ViewStore
+from projections.runner import Runner
 from support import FakeClock
 
 
@@ -56,3 +58,37 @@ def test_a_forged_reservation_written_to_the_store_is_found_by_verify_and_the_cl
     out = capsys.readouterr().out
     assert "stock.reserved_within_on_hand" in out
     assert f"{position}" in out and "violation(s)" in out
+
+
+def test_every_audit_command_answers_from_a_sqlite_log(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = FakeClock()
+    app = MultiStore(Settings(database_url=sqlite_url), clock=clock)
+    history = random_history(app, clock, seed=3, steps=60)
+    order = sorted(history.orders)[0]
+    monkeypatch.setenv("MULTISTORE_DATABASE_URL", sqlite_url)
+    level = app.stock_level("SH01", "TEA-001")
+
+    assert main(["audit", "ledger", "SH01", "TEA-001", "--format", "csv"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1].split(",")
+    assert last[5:8] == [str(level.on_hand), str(level.reserved), str(level.available)]
+    assert main(["audit", "stock", "SH01", "--sku", "TEA-001"]) == 0
+    assert f"│ {level.on_hand} " in capsys.readouterr().out
+    assert main(["audit", "order", order, "--position", "40"]) in (0, 2)
+    assert main(["audit", "order", order]) == 0
+    assert order in capsys.readouterr().out
+    assert main(["audit", "member", "M1", "--at", clock.now.isoformat()]) == 0
+    assert main(["audit", "activity", "alice", "--format", "jsonl"]) == 0
+    assert '"actor": "alice"' in capsys.readouterr().out
+    if history.transfers:
+        assert main(["audit", "transfer", history.transfers[0]]) == 0
+    assert main(["audit", "order", "NO-SUCH-ORDER"]) == 2
+    assert "no order 'NO-SUCH-ORDER'" in capsys.readouterr().err
+    views = ViewStore(sqlite_url)
+    Runner(app, views).catch_up()
+    views.dispose()
+    assert main(["audit", "drift"]) == 0
+    assert f"stock: 4 row(s) compared at log position {app.log_position()}" in (
+        capsys.readouterr().out
+    )

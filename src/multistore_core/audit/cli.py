@@ -22,6 +22,7 @@ from multistore_core.audit.verify import VerifyReport, verify
 from multistore_core.errors import MultiStoreError
 from projections.database import ViewStore
 from projections.settings import ProjectionSettings, views_url
+from projections.views import build_views
 
 
 def register(subparsers: Any) -> None:
@@ -149,20 +150,22 @@ def print_report(report: VerifyReport, console: Console) -> None:
     console.print(f"[red]{len(report.violations)} violation(s)[/red]")
 
 
-def _show(rows: list[Any]) -> int:
+def _show(rows: list[Any], columns: list[str] | None = None) -> int:
     if not rows:
         _console().print("nothing found")
         return 0
-    table = Table(*asdict(rows[0]))
+    columns = columns or list(asdict(rows[0]))
+    table = Table(*columns)
     for row in rows:
-        table.add_row(*(_cell(value) for value in asdict(row).values()))
+        values = asdict(row)
+        table.add_row(*(_cell(values[column]) for column in columns))
     _console().print(table)
     return 0
 
 
 def _cell(value: Any) -> str:
     if isinstance(value, tuple | list):
-        return "; ".join(" ".join(str(v) for v in asdict(item).values()) for item in value)
+        return "; ".join(" ".join(str(v) for v in item.values()) for item in value)
     return str(value)
 
 
@@ -190,15 +193,24 @@ def run_transfer(args: argparse.Namespace) -> int:
     )
 
 
-def _export(rows: list[Any], columns: list[str], args: argparse.Namespace) -> int:
+def _export(
+    rows: list[Any], columns: list[str], args: argparse.Namespace, shown: list[str] | None = None
+) -> int:
     out: IO[str] = args.output or sys.stdout
     if args.format == "csv":
         write_csv(rows, out, columns)
     elif args.format == "jsonl":
         write_jsonl(rows, out)
     else:
-        _show(rows)
+        _show(rows, shown)
     return 0
+
+
+# the ledger's columns in a table (CSV and JSON Lines carry every column)
+LEDGER_TABLE = [
+    "time", "event", "quantity", "on_hand_change", "on_hand", "reserved", "available",
+    "incoming", "reason", "actor", "order", "transfer",
+]  # fmt: skip
 
 
 def run_ledger(args: argparse.Namespace) -> int:
@@ -207,6 +219,7 @@ def run_ledger(args: argparse.Namespace) -> int:
             stock_ledger(app, args.store, args.sku, args.since, args.until),
             MOVEMENT_COLUMNS,
             args,
+            LEDGER_TABLE,
         )
     )
 
@@ -220,11 +233,13 @@ def run_activity(args: argparse.Namespace) -> int:
 def run_drift(args: argparse.Namespace) -> int:
     def compare(app: MultiStore) -> int:
         views = ViewStore(views_url(app.settings, ProjectionSettings()))
+        views.create(build_views())
         try:
             report = drift(app, views)
         finally:
             views.dispose()
         console = _console()
+        console.print(f"log head: position {app.log_position()}")
         for name, rows in report.rows_compared.items():
             console.print(
                 f"{name}: {rows} row(s) compared at log position {report.positions[name]}"

@@ -28,6 +28,13 @@ REASONS = {
     "StockItem.TransferredIn": "transferred in",
 }
 
+# the payload field a movement's quantity comes from, where it is not "quantity"
+QUANTITY_FIELDS = {
+    "StockItem.Adjusted": "delta",
+    "StockItem.Counted": "counted",
+    "StockItem.ShortageRecorded": "shortage",
+}
+
 
 @dataclass(frozen=True)
 class Movement:
@@ -78,7 +85,7 @@ def stock_ledger(
 def _movement(record: Record, before: int, replay: Replay) -> Movement:
     state, meta = record.state, record.meta
     tally = replay.stock.items[record.aggregate_id]
-    quantity = state.get("quantity", state.get("delta", state.get("shortage", 0)))
+    quantity = state.get(QUANTITY_FIELDS.get(record.event, "quantity"), 0)
     reason = REASONS.get(record.event) or state.get("reason") or record.event
     return Movement(
         time=record.timestamp.isoformat(),
