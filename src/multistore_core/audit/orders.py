@@ -11,7 +11,7 @@ from multistore_core.audit.log import Record, moment, money
 from multistore_core.audit.rules import Book, Checker, handles
 from multistore_core.audit.stock import StockBook
 from multistore_core.domain.order import FULFILLED_STATUS, OPEN_STATUSES
-from multistore_core.results import OrderSummary, PricedLine
+from multistore_core.results import OrderSummary, PricedLine, RoutingReport
 
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "Order.Paid": (("placed",), "paid"),
@@ -37,6 +37,8 @@ class OrderFile:
     placed: Record
     points_used: int = 0
     points_value: Any = 0
+    customer_order: str | None = None
+    routing: dict[str, Any] | None = None
     status: str = "placed"
     refunded: Decimal = Decimal(0)
     returned: dict[str, int] = field(default_factory=dict)
@@ -63,6 +65,9 @@ class OrderFile:
             amount_due=money(self.total) - money(self.points_value),
             created=False,
             position=position,
+            stores=(self.store,),
+            customer_order=self.customer_order,
+            routing=RoutingReport.of(self.routing),
         )
 
 
@@ -110,6 +115,8 @@ class OrderBook(Book):
             placed=record,
             points_used=state.get("points_used", 0),
             points_value=state.get("points_value", 0),
+            customer_order=state.get("customer_order"),
+            routing=state.get("routing"),
         )
         self.orders[record.aggregate_id] = order
         self.by_ref[order.ref] = order
