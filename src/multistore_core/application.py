@@ -36,6 +36,7 @@ from multistore_core.errors import (
     InvalidCommand,
     NoStoreCanServe,
     Shortage,
+    StoreClosed,
     UnknownMember,
     UnknownOrder,
     UnknownSku,
@@ -112,8 +113,12 @@ class MultiStore(Application[UUID]):
         command: c.Command,
         context: CommandContext | None,
         decide: Callable[[], Decision[R]],
+        reads: Sequence[UUID] = (),
     ) -> R:
-        """Run ``decide`` and save what it changed in one transaction, retrying on conflict."""
+        """Run ``decide`` and save what it changed in one transaction, retrying on conflict.
+
+        ``reads``: aggregates ``decide`` will look up, which group commit loads in bulk.
+        """
         key = getattr(command, "idempotency_key", None)
 
         def issued() -> Decision[R]:
@@ -121,7 +126,7 @@ class MultiStore(Application[UUID]):
                 return decide()
 
         if self._committer is not None:
-            grouped: R = self._committer.execute(type(command).__name__, issued)
+            grouped: R = self._committer.execute(type(command).__name__, issued, reads)
             return grouped
         attempts = self.settings.conflict_retries + 1
         for attempt in range(attempts):
@@ -344,7 +349,12 @@ class MultiStore(Application[UUID]):
             order, members = self._new_order(ref, store, command, priced)
             return [order, *items, *members], OrderSummary.of(order)
 
-        return self._execute(command, context, decide)
+        skus = [line.sku for line in command.lines]
+        reads = [order_id(ref), store_id(code), *map(catalog_item_id, skus)]
+        reads += [stock_item_id(code, sku) for sku in skus]
+        if command.member_id is not None and command.points:
+            reads.append(member_id(command.member_id))
+        return self._execute(command, context, decide, reads)
 
     def _reserve(
         self, ref: str, store: Store, lines: Sequence[tuple[int, str, int]]
@@ -453,7 +463,10 @@ class MultiStore(Application[UUID]):
                         refused = True
                 if not refused:
                     tried.extend(Attempt(part.store, "reserved") for part in route.parts)
-                    return self._reserve_route(ref, command, route, tried)
+                    try:
+                        return self._reserve_route(ref, command, route, tried)
+                    except (InsufficientStock, StoreClosed) as changed:
+                        raise StaleRead("stock moved between checking and reserving") from changed
             if route is None:
                 reason = _unroutable(command)
             else:
@@ -480,6 +493,7 @@ class MultiStore(Application[UUID]):
         wanted = {line.sku: line.quantity for line in command.lines}
         if len(route.parts) == 1:
             store = self._store(route.parts[0].store)
+            store.check_open()
             lines = [(index[sku], sku, wanted[sku]) for sku in route.parts[0].skus]
             items, priced = self._reserve(ref, store, lines)
             order, members = self._new_order(ref, store, command, priced, routing)
@@ -488,11 +502,15 @@ class MultiStore(Application[UUID]):
         all_items: list[StockItem] = []
         for number, part in enumerate(route.parts, 1):
             part_ref = f"{ref}.{number}"
-            if self._find(Entity, order_id(part_ref)) is not None:
+            taken = self._find(Entity, order_id(part_ref))
+            if isinstance(taken, Order) and taken.customer_order == ref:
+                raise StaleRead(f"order {ref!r} was placed while this placement was deciding")
+            if taken is not None:
                 raise InvalidCommand(
                     "order_id", f"{part_ref!r}, the id of a part, is taken: use another order id"
                 )
             store = self._store(part.store)
+            store.check_open()
             lines = [(index[sku], sku, wanted[sku]) for sku in part.skus]
             items, priced = self._reserve(part_ref, store, lines)
             order, _ = self._new_order(part_ref, store, command, priced, customer_order=ref)

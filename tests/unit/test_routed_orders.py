@@ -291,3 +291,22 @@ def test_a_placement_without_a_clear_destination_is_refused_naming_the_field(
 ) -> None:
     with pytest.raises(ValidationError, match=named):
         c.PlaceOrder(fulfilment="pickup", lines=[c.OrderLine(sku="TEA", quantity=1)], **fields)  # type: ignore[arg-type]
+
+
+def test_a_split_whose_part_id_is_taken_by_another_order_is_refused_and_changes_nothing(
+    city: MultiStore,
+) -> None:
+    only_tea_near_only_cup_farther(city)
+    city.place_order(
+        c.PlaceOrder(
+            order_id="S6.2",
+            store="MID",
+            fulfilment="pickup",
+            lines=[c.OrderLine(sku="CUP", quantity=1)],
+        )
+    )
+    before = city.log_position()
+    with pytest.raises(InvalidCommand, match="'S6.2', the id of a part, is taken") as refused:
+        city.place_order(routed("S6", split=True, TEA=1, CUP=1))
+    assert refused.value.field == "order_id"
+    assert city.log_position() == before
