@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from queue import Empty, SimpleQueue
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError
 
+from multistore_core.bulk_events import select_events_of
 from multistore_core.domain.base import Entity
 from multistore_core.errors import ConcurrencyConflict
 
@@ -27,6 +28,7 @@ class _Pending:
 
     command: str
     attempt: Attempt
+    reads: Sequence[UUID]
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: Exception | None = None
@@ -67,11 +69,15 @@ class GroupCommitter:
 
     # callers
 
-    def execute(self, command: str, attempt: Attempt) -> Any:
-        """Queue ``attempt`` and wait for its result; ``position`` is set from the batch's save."""
+    def execute(self, command: str, attempt: Attempt, reads: Sequence[UUID] = ()) -> Any:
+        """Queue ``attempt`` and wait for its result; ``position`` is set from the batch's save.
+
+        ``reads`` names aggregates the decision will look up: those not cached are loaded
+        for the whole batch in one query (any others are loaded one by one as it asks).
+        """
         if self._batch is not None and threading.current_thread() is self._thread:
             raise RuntimeError(f"{command} was issued from inside another command's decision")
-        pending = _Pending(command, attempt)
+        pending = _Pending(command, attempt, reads)
         with self._thread_lock:
             self._queue.put(pending)
             if self._thread is None:
@@ -124,6 +130,7 @@ class GroupCommitter:
             if attempt > 1:
                 self._cache.clear()
             self._catch_up()
+            self._load_all(aggregate_id for pending in batch for aggregate_id in pending.reads)
             try:
                 events, working = self._decide_all(batch)
             except self._redecide_on:
@@ -195,6 +202,14 @@ class GroupCommitter:
             aggregate = None
         self._cache[aggregate_id] = aggregate
         return aggregate
+
+    def _load_all(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Cache every one of ``aggregate_ids`` not cached yet, reading them in one query."""
+        missing = {each for each in aggregate_ids if each not in self._cache}
+        stored = select_events_of(self._app.recorder, missing)
+        for aggregate_id in missing:
+            events = map(self._app.mapper.to_domain_event, stored.get(aggregate_id, ()))
+            self._cache[aggregate_id] = project_aggregate(None, events)
 
     def _remember(self, working: dict[UUID, Entity | None], first: int, last: int) -> None:
         """Keep the saved batch's aggregates; skip our events in the log if none came between."""
