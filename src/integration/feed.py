@@ -49,8 +49,9 @@ class EventFeed:
         position = after
         scanned = 0
         while position < head and len(events) < limit and scanned < self.scan_limit:
+            wanted = min(_CHUNK, self.scan_limit - scanned)
             notifications = self.app.recorder.select_notifications(
-                position, _CHUNK, stop=head, topics=topics, inclusive_of_start=False
+                position, wanted, stop=head, topics=topics, inclusive_of_start=False
             )
             if not notifications:
                 position = head
@@ -66,6 +67,6 @@ class EventFeed:
                     if len(events) == limit:
                         break
             else:
-                if len(notifications) < _CHUNK:
+                if len(notifications) < wanted:
                     position = head
         return Page(events, max(position, after), head)

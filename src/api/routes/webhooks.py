@@ -13,9 +13,10 @@ from api.auth import Permission
 from api.deps import MultiStoreDep, permitted
 from api.routes.events import event_types
 from integration.subscriptions import Attempt, Subscription, SubscriptionStore
+from multistore_core import MultiStore
 from multistore_core.commands import Code
 from multistore_core.context import utc_now
-from multistore_core.errors import InvalidCommand
+from multistore_core.errors import InvalidCommand, UnknownStore
 
 router = APIRouter(
     prefix="/webhooks",
@@ -130,6 +131,13 @@ class DeliveryPublic(BaseModel):
     duration_ms: int
 
 
+def _known_store(multistore: MultiStore, code: str) -> None:
+    try:
+        multistore.get_store(code)
+    except UnknownStore:
+        raise UnknownStore(code, "store") from None
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None else None
 
@@ -179,7 +187,7 @@ def create_webhook(
     if body.after is not None and body.after > head:
         raise InvalidCommand("after", f"beyond the log head {head}")
     if body.store is not None:
-        multistore.get_store(body.store)
+        _known_store(multistore, body.store)
     created = subscriptions.create(
         body.url,
         body.types,
@@ -221,7 +229,7 @@ def change_webhook(
     it is."""
     changes = body.model_dump(exclude_unset=True)
     if changes.get("store") is not None:
-        multistore.get_store(changes["store"])
+        _known_store(multistore, changes["store"])
     if changes:
         changed = subscriptions.change(subscription_id, **changes)
     else:
