@@ -1,0 +1,1 @@
+"""Routing decisions per second over a large synthetic chain."""
