@@ -55,7 +55,7 @@ def store() -> Iterator[SubscriptionStore]:
 def subscribe(
     subscriptions: SubscriptionStore, url: str, types: list[str] | None = None, **options: object
 ) -> Subscription:
-    return subscriptions.create(url, types or list(EVENT_TYPES), 0, utc_now(), **options)  # type: ignore[arg-type]
+    return subscriptions.create(url, types or list(EVENT_TYPES), 0, utc_now(), **options)
 
 
 def quick(**changes: object) -> WebhookSettings:
