@@ -20,6 +20,7 @@ CITY = (
     ("WH", "warehouse", 40.0, 0.0),
 )
 SKUS = ("TEA", "CUP", "POT")
+EVERYWHERE_CITY = {store: {"TEA": 10, "CUP": 10} for store, *_ in CITY}
 
 
 def build_city(app: MultiStore, stock: dict[str, dict[str, int]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -41,12 +42,13 @@ def run_threads(work: Any, count: int) -> None:
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "group-commit"])
-def city(request: pytest.FixtureRequest, postgres_url: str) -> MultiStore:
+def city(request: pytest.FixtureRequest, postgres_url: str) -> Iterator[MultiStore]:
     settings = Settings(database_url=postgres_url, conflict_retries=50, group_commit=request.param)
     app = MultiStore(settings)
     build_city(app, STOCK)
     app.stock_source = FrozenSource(app.stock_for(["TEA", "CUP"]))
-    return app
+    yield app
+    app.close()
 
 
 def test_concurrent_routed_orders_from_a_stale_view_never_oversell(city: MultiStore) -> None:

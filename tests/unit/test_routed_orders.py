@@ -17,10 +17,8 @@ from multistore_core.errors import (
     NoStoreCanServe,
     UnknownSku,
 )
-from routing_support import BUYER, FrozenSource, build_city, events_since, routed
+from routing_support import BUYER, EVERYWHERE_CITY, FrozenSource, build_city, events_since, routed
 from support import FakeClock
-
-EVERYWHERE = {store: {"TEA": 10, "CUP": 10} for store in ("NEAR", "MID", "FAR", "WH")}
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "group-commit"])
@@ -31,7 +29,7 @@ def settings(request: pytest.FixtureRequest) -> Settings:
 @pytest.fixture
 def city(settings: Settings, clock: FakeClock) -> MultiStore:
     app = MultiStore(settings, clock=clock)
-    build_city(app, EVERYWHERE)
+    build_city(app, EVERYWHERE_CITY)
     return app
 
 
@@ -94,7 +92,7 @@ def test_a_stale_view_falls_back_to_the_next_store_and_lists_what_it_tried(
     settings: Settings, clock: FakeClock
 ) -> None:
     app = MultiStore(settings, clock=clock)
-    build_city(app, EVERYWHERE)
+    build_city(app, EVERYWHERE_CITY)
     stale = FrozenSource(app.stock_for(["TEA"]))
     app.stock_source = stale
     app.adjust_stock(c.AdjustStock(store="NEAR", sku="TEA", reason="shrinkage", delta=-9))
@@ -119,7 +117,7 @@ def test_routing_gives_up_after_the_configured_number_of_routes_and_changes_noth
     clock: FakeClock,
 ) -> None:
     app = MultiStore(Settings(database_url="memory://", routing_attempts=2), clock=clock)
-    build_city(app, EVERYWHERE)
+    build_city(app, EVERYWHERE_CITY)
     app.stock_source = FrozenSource(app.stock_for(["TEA"]))
     for store in ("NEAR", "MID", "FAR"):
         app.adjust_stock(c.AdjustStock(store=store, sku="TEA", reason="damage", delta=-10))
