@@ -7,7 +7,7 @@ from datetime import datetime
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import read_pages
-from multistore_core.audit.replay import Replay
+from multistore_core.audit.replay import Replay, gc_paused
 
 
 @dataclass(frozen=True)
@@ -35,31 +35,32 @@ def activity(
     """Events whose metadata names ``actor``, with time in [since, until), in log order."""
     replay = Replay()
     found = []
-    for page in read_pages(app):
-        for record in page:
-            replay.apply(record)
-            meta = record.meta
-            if meta.get("actor") != actor:
-                continue
-            when = record.timestamp
-            if until is not None and when >= until:
-                continue
-            if since is not None and when < since:
-                continue
-            found.append(
-                Action(
-                    position=record.position,
-                    time=when.isoformat(),
-                    actor=actor,
-                    role=str(meta.get("role") or ""),
-                    store_scope=str(meta.get("store_scope") or ""),
-                    command=str(meta.get("command") or ""),
-                    event=record.event,
-                    aggregate=replay.label(record.aggregate_id),
-                    correlation_id=str(meta.get("correlation_id") or ""),
-                    idempotency_key=str(meta.get("idempotency_key") or ""),
+    with gc_paused():
+        for page in read_pages(app):
+            for record in page:
+                replay.apply(record)
+                meta = record.meta
+                if meta.get("actor") != actor:
+                    continue
+                when = record.timestamp
+                if until is not None and when >= until:
+                    continue
+                if since is not None and when < since:
+                    continue
+                found.append(
+                    Action(
+                        position=record.position,
+                        time=when.isoformat(),
+                        actor=actor,
+                        role=str(meta.get("role") or ""),
+                        store_scope=str(meta.get("store_scope") or ""),
+                        command=str(meta.get("command") or ""),
+                        event=record.event,
+                        aggregate=replay.label(record.aggregate_id),
+                        correlation_id=str(meta.get("correlation_id") or ""),
+                        idempotency_key=str(meta.get("idempotency_key") or ""),
+                    )
                 )
-            )
     return found
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import read_pages, topics_of
-from multistore_core.audit.replay import Replay
+from multistore_core.audit.replay import Replay, gc_paused
 from multistore_core.domain.base import Entity
 from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order
@@ -29,10 +29,22 @@ def replay_until(
 ) -> tuple[Replay, int]:
     """Replay the log up to ``position`` (inclusive) or up to time ``at``; return the cut.
 
-    With ``at``, the replay stops at the first event issued after ``at`` (see
-    :func:`multistore_core.audit.log.position_at`). With a position, only the events of
-    ``aggregates`` are read (all when empty).
+    With ``at``, the replay stops at the first event issued after ``at``: events carry the
+    time their command was issued and writers commit in turns, so a later command may reach
+    the log first; the longest prefix of events at or before ``at`` is always a state the log
+    really passed through. With a position, only the events of ``aggregates`` are read (all
+    when empty).
     """
+    with gc_paused():
+        return _replay_until(app, position, at, aggregates)
+
+
+def _replay_until(
+    app: MultiStore,
+    position: int | None,
+    at: datetime | None,
+    aggregates: tuple[type[Entity], ...],
+) -> tuple[Replay, int]:
     if position is not None and at is not None:
         raise InvalidCommand("at", "give a log position or a time, not both")
     if position is not None and position < 0:

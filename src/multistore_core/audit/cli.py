@@ -165,7 +165,10 @@ def _show(rows: list[Any], columns: list[str] | None = None) -> int:
 
 def _cell(value: Any) -> str:
     if isinstance(value, tuple | list):
-        return "; ".join(" ".join(str(v) for v in item.values()) for item in value)
+        return "; ".join(
+            " ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+            for item in value
+        )
     return str(value)
 
 
@@ -177,7 +180,9 @@ def run_stock(args: argparse.Namespace) -> int:
 
 def run_order(args: argparse.Namespace) -> int:
     return _guarded(
-        lambda app: _show([order_as_of(app, args.key, position=args.position, at=args.at)])
+        lambda app: _show(
+            [order_as_of(app, args.key, position=args.position, at=args.at)], ORDER_TABLE
+        )
     )
 
 
@@ -189,7 +194,9 @@ def run_member(args: argparse.Namespace) -> int:
 
 def run_transfer(args: argparse.Namespace) -> int:
     return _guarded(
-        lambda app: _show([transfer_as_of(app, args.key, position=args.position, at=args.at)])
+        lambda app: _show(
+            [transfer_as_of(app, args.key, position=args.position, at=args.at)], TRANSFER_TABLE
+        )
     )
 
 
@@ -206,6 +213,11 @@ def _export(
     return 0
 
 
+ORDER_TABLE = [
+    "order_id", "store", "status", "fulfilment", "member_id", "lines", "total",
+    "points_value", "amount_due", "refunded", "customer_order", "position",
+]  # fmt: skip
+TRANSFER_TABLE = ["transfer_id", "from_store", "to_store", "status", "lines", "reason", "position"]
 # the ledger's columns in a table (CSV and JSON Lines carry every column)
 LEDGER_TABLE = [
     "time", "event", "quantity", "on_hand_change", "on_hand", "reserved", "available",

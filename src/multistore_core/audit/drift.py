@@ -11,7 +11,7 @@ from sqlalchemy import Table, select
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import money, read_pages
-from multistore_core.audit.replay import Replay
+from multistore_core.audit.replay import Replay, gc_paused
 from projections.database import ViewStore
 from projections.members import members
 from projections.sales import orders
@@ -116,6 +116,11 @@ COMPARED: dict[str, tuple[Table, Callable[[Any], str], Callable[[Replay], Rows]]
 
 def drift(app: MultiStore, views: ViewStore) -> DriftReport:
     """Compare every view with the replay of the log up to the position that view has reached."""
+    with gc_paused():
+        return _drift(app, views)
+
+
+def _drift(app: MultiStore, views: ViewStore) -> DriftReport:
     positions = views.positions()
     replay = Replay()
     differences: list[Difference] = []

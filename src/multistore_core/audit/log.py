@@ -79,27 +79,36 @@ def topics_of(*aggregates: type[Entity]) -> list[str]:
     ]
 
 
+_scan = json.JSONDecoder().raw_decode
+
+
+def _plain_json(data: bytes) -> dict[str, Any]:
+    """A stored payload (UTF-8 JSON, as the transcoder writes it) as a dict."""
+    state: dict[str, Any] = _scan(data.decode())[0]
+    return state
+
+
 def state_decoder(app: MultiStore) -> Decode:
     """Payload decoding: plain JSON when the events are stored as plain JSON, else the mapper's."""
     mapper = app.mapper
     if mapper.cipher is None and mapper.compressor is None:
-        return json.loads
+        return _plain_json
 
     def decode(data: bytes) -> dict[str, Any]:
         if mapper.cipher:
             data = mapper.cipher.decrypt(data)
         if mapper.compressor:
             data = mapper.compressor.decompress(data)
-        decoded: dict[str, Any] = json.loads(data)
-        return decoded
+        return _plain_json(data)
 
     return decode
 
 
 def to_record(stored: StoredEvent, position: int, decode: Decode) -> Record:
+    originator = stored.originator_id
     return Record(
         position,
-        UUID(str(stored.originator_id)),
+        originator if isinstance(originator, UUID) else UUID(originator),
         stored.originator_version,
         event_name(stored.topic),
         decode(stored.state),
@@ -132,19 +141,3 @@ def read_log(
     """Every record after ``after`` up to ``upto``, oldest first."""
     for page in read_pages(app, after, upto, topics):
         yield from page
-
-
-def position_at(app: MultiStore, at: datetime) -> int:
-    """The end of the longest log prefix whose events all happened at or before ``at``.
-
-    Events carry the time their command was issued; writers commit in turns, so a later
-    command may reach the log first. The prefix stops at the first event after ``at`` and
-    so is always a state the log really passed through.
-    """
-    position = 0
-    for page in read_pages(app):
-        for record in page:
-            if record.timestamp > at:
-                return position
-            position = record.position
-    return position

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import read_pages
-from multistore_core.audit.replay import Replay
+from multistore_core.audit.replay import Replay, gc_paused
 from multistore_core.audit.rules import Violation
 
 
@@ -38,12 +38,13 @@ def verify(app: MultiStore, progress: Callable[[int], None] | None = None) -> Ve
     started = time.perf_counter()
     replay = Replay()
     events = 0
-    for page in read_pages(app):
-        replay.apply_all(page)
-        events += len(page)
-        if progress is not None:
-            progress(page[-1].position)
-    replay.finish()
+    with gc_paused():
+        for page in read_pages(app):
+            replay.apply_all(page)
+            events += len(page)
+            if progress is not None:
+                progress(page[-1].position)
+        replay.finish()
     return VerifyReport(
         events=events,
         last_position=replay.position,
