@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks.audit.verify_rate import build_log, markdown
+from pathlib import Path
+
+from benchmarks.audit.verify_rate import build_log, markdown, write_section
 
 from multistore_core import MultiStore, Settings
 from multistore_core.audit.verify import verify
@@ -30,5 +32,16 @@ def test_the_benchmark_report_names_the_machine_and_each_backend() -> None:
             },
         }
     )
+    assert text.startswith("## Audit: verify rate")
     assert "Xeon, 2 cores" in text
     assert "| sqlite | 200,001 | 5.0 | 20,000, 21,000 | 20,500 |" in text
+
+
+def test_the_report_replaces_its_own_section_and_leaves_the_others(tmp_path: Path) -> None:
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("# Benchmark results\n\n<!-- other:start -->\nkept\n<!-- other:end -->\n")
+    write_section(docs, "first\n")
+    write_section(docs, "second\n")
+    text = docs.read_text()
+    assert "kept" in text and "second" in text and "first" not in text
+    assert text.count("<!-- audit:start -->") == 1
