@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from copy import deepcopy
+from copy import copy, deepcopy
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
 from queue import Empty, SimpleQueue
 from typing import Any
 from uuid import UUID
@@ -20,6 +22,7 @@ from multistore_core.errors import ConcurrencyConflict
 
 Attempt = Callable[[], tuple[Sequence[Entity], Any]]
 IDLE_SECONDS = 1.0
+IMMUTABLE = frozenset({str, bytes, int, float, bool, type(None), Decimal, UUID, date, datetime})
 
 
 @dataclass(eq=False)
@@ -259,7 +262,7 @@ class _BatchState:
 
     def find(self, aggregate_id: UUID) -> Entity | None:
         if aggregate_id not in self.working:
-            self.working[aggregate_id] = deepcopy(self._committer._load(aggregate_id))
+            self.working[aggregate_id] = copy_of(self._committer._load(aggregate_id))
         aggregate = self.working[aggregate_id]
         self._touched[aggregate_id] = aggregate.version if aggregate is not None else None
         return aggregate
@@ -282,8 +285,32 @@ class _BatchState:
             aggregate = self.working[aggregate_id]
             if aggregate is None or (aggregate.version == version and not aggregate.pending_events):
                 continue
-            rebuilt = deepcopy(self._committer._cache.get(aggregate_id))
+            rebuilt = copy_of(self._committer._cache.get(aggregate_id))
             for event in self._accepted.get(aggregate_id, []):
                 rebuilt = event.mutate(rebuilt)
             self.working[aggregate_id] = rebuilt
         self._touched.clear()
+
+
+def copy_of(aggregate: Entity | None) -> Entity | None:
+    """A deep copy of ``aggregate``; its flat dicts and lists of immutable values (a hot stock
+    item's thousands of reservations) are copied whole, many times faster than ``deepcopy``."""
+    if aggregate is None:
+        return None
+    copied = copy(aggregate)
+    memo: dict[int, Any] = {}
+    for name, value in vars(aggregate).items():
+        kind = type(value)
+        if kind in IMMUTABLE:
+            continue
+        if id(value) not in memo and (
+            (kind is list and IMMUTABLE.issuperset(map(type, value)))
+            or (
+                kind is dict
+                and IMMUTABLE.issuperset(map(type, value))
+                and IMMUTABLE.issuperset(map(type, value.values()))
+            )
+        ):
+            memo[id(value)] = value.copy()
+        setattr(copied, name, memo[id(value)] if id(value) in memo else deepcopy(value, memo))
+    return copied

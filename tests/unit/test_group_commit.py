@@ -8,7 +8,10 @@ import pytest
 
 from multistore_core import MultiStore, Settings
 from multistore_core.commands import OrderLine, PlaceOrder
+from multistore_core.domain.order import Order
+from multistore_core.domain.stock import StockItem
 from multistore_core.errors import InsufficientStock
+from multistore_core.group_commit import copy_of
 from multistore_core.results import OrderSummary
 from support import FakeClock, build_chain
 from support_group_commit import run_as_one_batch
@@ -74,3 +77,31 @@ def test_repeating_an_order_placed_earlier_in_the_batch_returns_it_after_its_sav
     assert repeated.created is False and repeated.order_id == placed.order_id
     assert repeated.position >= placed.position
     assert grouped.stock_level("SH01", "TEA-001").reserved == 2
+
+
+def test_a_working_copy_shares_nothing_mutable_with_the_cached_aggregate(
+    grouped: MultiStore,
+) -> None:
+    grouped.place_order(
+        PlaceOrder(
+            order_id="O-1", store="SH01", fulfilment="pickup",
+            lines=[OrderLine(sku="TEA-001", quantity=2)],
+        )
+    )  # fmt: skip
+    item = grouped.get_stock_item("SH01", "TEA-001")
+    order = grouped.get_order("O-1")
+
+    for original in (item, order):
+        copied = copy_of(original)
+        assert copied is not None and vars(copied) == vars(original)
+        for name, value in vars(original).items():
+            if isinstance(value, dict | list):
+                assert getattr(copied, name) is not value, name
+    copied_item = copy_of(item)
+    assert isinstance(copied_item, StockItem)
+    copied_item.reserve("O-2", 3, "lines[0]")
+    assert "O-2" not in item.reservations and item.reserved == 2
+    copied_order = copy_of(order)
+    assert isinstance(copied_order, Order)
+    copied_order.lines[0]["quantity"] = 99
+    assert order.lines[0]["quantity"] == 2
