@@ -83,6 +83,8 @@ def test_every_audit_command_answers_from_a_sqlite_log(
     assert '"actor": "alice"' in capsys.readouterr().out
     if history.transfers:
         assert main(["audit", "transfer", history.transfers[0]]) == 0
+    assert main(["audit", "verify"]) == 0
+    assert "no violations" in capsys.readouterr().out
     assert main(["audit", "order", "NO-SUCH-ORDER"]) == 2
     assert "no order 'NO-SUCH-ORDER'" in capsys.readouterr().err
     views = ViewStore(sqlite_url)
