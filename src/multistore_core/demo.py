@@ -14,19 +14,25 @@ from rich.table import Table
 
 from multistore_core.application import MultiStore
 from multistore_core.commands import (
+    ApproveTransfer,
     CancelOrder,
     CompleteOrder,
+    EnrolMember,
     FulfilOrder,
     OrderLine,
     PayOrder,
     PlaceOrder,
+    ReceivedLine,
     ReceiveStock,
+    ReceiveTransfer,
     RegisterSku,
     RegisterStore,
+    RequestTransfer,
     SetSafetyStock,
+    ShipTransfer,
 )
 from multistore_core.context import CommandContext
-from multistore_core.errors import InsufficientStock, StoreClosed
+from multistore_core.errors import InsufficientPoints, InsufficientStock, StoreClosed
 from multistore_core.settings import Settings
 
 DEMO_STORES = [
@@ -69,32 +75,48 @@ def demo_skus() -> list[RegisterSku]:
     return skus
 
 
+DEMO_MEMBERS = [f"M{number:03d}" for number in range(1, 31)]
+
+
 def build_demo_chain(app: MultiStore, units: int = 60) -> None:
-    """Register the demo stores and SKUs and receive ``units`` of every SKU at every store."""
+    """Register the demo stores, SKUs and members and receive stock: ``units`` of each SKU at
+    each store, but only 12 at one store per SKU, so that transfers get suggested."""
     for store in DEMO_STORES:
         app.register_store(store)
-    for sku in demo_skus():
+    for index, member in enumerate(DEMO_MEMBERS):
+        home = DEMO_STORES[index % len(DEMO_STORES)].code
+        app.enrol_member(EnrolMember(member_id=member, home_store=home))
+    for row, sku in enumerate(demo_skus()):
         app.register_sku(sku)
-        for store in DEMO_STORES:
-            app.receive_stock(ReceiveStock(store=store.code, sku=sku.sku, quantity=units))
+        for column, store in enumerate(DEMO_STORES):
+            # Each SKU starts scarce at one store, so that transfers get suggested.
+            quantity = 12 if (row + column) % len(DEMO_STORES) == 0 else units
+            app.receive_stock(ReceiveStock(store=store.code, sku=sku.sku, quantity=quantity))
             app.set_safety_stock(SetSafetyStock(store=store.code, sku=sku.sku, quantity=10))
 
 
-def random_order(rng: random.Random) -> PlaceOrder:
-    """A storefront order of 1 to 3 lines at a random store."""
+def random_order(app: MultiStore, rng: random.Random) -> PlaceOrder:
+    """A storefront order of 1 to 3 lines at a random store; members sometimes pay in points."""
     skus = rng.sample([sku.sku for sku in demo_skus()], k=rng.randint(1, 3))
+    member = rng.choice(DEMO_MEMBERS) if rng.random() < 0.4 else None
+    points = None
+    if member is not None and rng.random() < 0.3:
+        usable = app.member_summary(member).usable
+        points = min(usable, 500) if usable >= 100 else None
     return PlaceOrder(
         store=rng.choice(DEMO_STORES).code,
         fulfilment=rng.choice(["pickup", "delivery", "ship"]),
         lines=[OrderLine(sku=sku, quantity=rng.randint(1, 3)) for sku in skus],
+        member_id=member,
+        points=points,
     )
 
 
 def play_order(app: MultiStore, rng: random.Random, context: CommandContext | None = None) -> str:
     """Place one random order and take it to a random end; return what became of it."""
     try:
-        placed = app.place_order(random_order(rng), context)
-    except (InsufficientStock, StoreClosed):
+        placed = app.place_order(random_order(app, rng), context)
+    except (InsufficientStock, InsufficientPoints, StoreClosed):
         return "refused"
     fate = rng.random()
     if fate < 0.1:
@@ -111,6 +133,33 @@ def play_order(app: MultiStore, rng: random.Random, context: CommandContext | No
     return "completed"
 
 
+def play_transfers(app: MultiStore, rng: random.Random, limit: int = 5) -> Counter[str]:
+    """Carry out up to ``limit`` suggested transfers; one in four arrives a unit short."""
+    outcomes: Counter[str] = Counter()
+    for suggestion in app.suggest_transfers()[:limit]:
+        requested = app.request_transfer(
+            RequestTransfer(
+                from_store=suggestion.from_store,
+                to_store=suggestion.to_store,
+                lines=[OrderLine(sku=suggestion.sku, quantity=suggestion.quantity)],
+            )
+        )
+        app.approve_transfer(ApproveTransfer(transfer_id=requested.transfer_id))
+        app.ship_transfer(ShipTransfer(transfer_id=requested.transfer_id))
+        short = suggestion.quantity > 1 and rng.random() < 0.25
+        arrived = suggestion.quantity - 1 if short else suggestion.quantity
+        app.receive_transfer(
+            ReceiveTransfer(
+                transfer_id=requested.transfer_id,
+                lines=[ReceivedLine(sku=suggestion.sku, quantity=arrived)],
+                reason="one unit broken in transit" if short else None,
+            )
+        )
+        outcomes["received short" if short else "received in full"] += 1
+        outcomes["units moved"] += arrived
+    return outcomes
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console()
     settings = Settings()
@@ -122,19 +171,38 @@ def run(args: argparse.Namespace) -> int:
     outcomes: Counter[str] = Counter()
     for _ in track(range(args.orders), description="Placing orders", console=console):
         outcomes[play_order(app, rng)] += 1
-    _print_summary(console, app, outcomes, settings)
+    with console.status("Moving stock between stores as suggested..."):
+        transfers = play_transfers(app, rng)
+    _print_summary(console, app, outcomes, transfers, settings)
     return 0
 
 
+def _counts_table(title: str, column: str, counts: Counter[str]) -> Table:
+    table = Table(title=title)
+    table.add_column(column)
+    table.add_column("count", justify="right")
+    for name, count in sorted(counts.items()):
+        table.add_row(name, str(count))
+    return table
+
+
 def _print_summary(
-    console: Console, app: MultiStore, outcomes: Counter[str], settings: Settings
+    console: Console,
+    app: MultiStore,
+    outcomes: Counter[str],
+    transfers: Counter[str],
+    settings: Settings,
 ) -> None:
-    orders = Table(title="Orders by outcome")
-    orders.add_column("outcome")
-    orders.add_column("orders", justify="right")
-    for outcome, count in sorted(outcomes.items()):
-        orders.add_row(outcome, str(count))
-    console.print(orders)
+    console.print(_counts_table("Orders by outcome", "outcome", outcomes))
+    console.print(_counts_table("Transfers between stores", "outcome", transfers))
+    members = [app.get_member(member) for member in DEMO_MEMBERS]
+    console.print(_counts_table("Members by tier", "tier", Counter(m.tier for m in members)))
+    earned = sum(e["points"] for m in members for e in m.earnings.values())
+    redeemed = sum(r["points"] - r["restored"] for m in members for r in m.redemptions.values())
+    console.print(
+        f"Member points: {earned} earned, {redeemed} redeemed in orders, "
+        f"{sum(m.balance for m in members)} held by {len(members)} members"
+    )
 
     stock = Table(title="Stock left per store (all SKUs)")
     for column in ("store", "on hand", "reserved", "available"):

@@ -17,6 +17,8 @@ def test_the_demo_plays_orders_on_an_sqlite_file_in_the_working_directory(tmp_pa
     )  # fmt: skip
     assert "Orders by outcome" in run.stdout
     assert "Stock left per store" in run.stdout
+    assert "received in full" in run.stdout, "the scarce SKUs get transfers"
+    assert "redeemed in orders" in run.stdout
     app = MultiStore(Settings(database_url=f"sqlite:///{tmp_path / 'multistore.db'}"))
     assert f"Events written in all: {app.log_position()}" in run.stdout
     assert len(DEMO_STORES) == 5 and len(demo_skus()) == 20
