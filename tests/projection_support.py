@@ -11,6 +11,7 @@ from sqlalchemy import select
 from multistore_core import MultiStore
 from multistore_core import commands as c
 from multistore_core.errors import MultiStoreError
+from multistore_core.log_reader import LoggedEvent, LogReader
 from projections.database import ViewStore
 from projections.projection import Projection
 from projections.views import VIEW_CLASSES
@@ -20,8 +21,8 @@ STORES = ("SH01", "HZ01", "JV01")
 SKUS = ("TEA-001", "CUP-002")
 
 
-def log_events(app: MultiStore) -> list[Any]:
-    return [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(1, 100_000)]
+def log_events(app: MultiStore) -> list[LoggedEvent]:
+    return LogReader(app).read(0, 100_000)[0]
 
 
 def project(app: MultiStore, projection: Projection) -> Projection:

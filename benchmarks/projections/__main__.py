@@ -20,20 +20,22 @@ from typing import Any
 from uuid import uuid4
 
 import psycopg
+from eventsourcing.utils import get_topic
 
 from benchmarks.projections.workload import SyntheticChain, build_log
 from multistore_core import MultiStore, Settings
 from multistore_core.context import utc_now
 from multistore_core.domain.order import Order
+from multistore_core.log_reader import LoggedEvent
 from projections.database import ViewStore
 from projections.rebuild import rebuild
-from projections.runner import Event, Runner
+from projections.runner import Runner
 from projections.settings import ProjectionSettings
 
 POSTGRES_URL = os.environ.get(
     "MULTISTORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-PLACED = Order.Placed  # type: ignore[attr-defined]
+PLACED = get_topic(Order.Placed)  # type: ignore[attr-defined]
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -109,12 +111,12 @@ def steady_lag(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         lags: list[float] = []
         lock = threading.Lock()
 
-        def record(events: Sequence[Event], viewed_at: datetime) -> None:
+        def record(events: Sequence[LoggedEvent], viewed_at: datetime) -> None:
             with lock:
                 ends = [position for position, _ in commits]
-                for position, event in events:
-                    if isinstance(event, PLACED):
-                        committed = commits[bisect.bisect_left(ends, position)][1]
+                for event in events:
+                    if event.log_topic == PLACED:
+                        committed = commits[bisect.bisect_left(ends, event.log_position)][1]
                         lags.append((viewed_at - committed).total_seconds() * 1000)
 
         runner = Runner(

@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def rebuild_views(args: argparse.Namespace) -> int:
-    app, views, options = _open()
+    app, views, _ = _open()
     names = [args.name] if args.name else None
-    head = rebuild(app, views, names, batch_size=options.projections_batch_size)
+    head = rebuild(app, views, names)
     Console().print(f"rebuilt {args.name or 'every view'} up to log position {head}")
     views.dispose()
     return 0

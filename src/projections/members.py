@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, String, Table
 
 from multistore_core.domain.member import MemberAccount
-from projections.projection import Projection, event_name, handles, hour_of, metadata, naive_utc
+from projections.projection import Projection, handles, hour_of, metadata, naive_utc
 from projections.rows import Row
 
 members = Table(
@@ -94,7 +94,7 @@ class Members(Projection):
     def _row(self, event: Any) -> Row:
         row = self.rows[members.name].get(str(event.originator_id))
         if row is None:
-            raise LookupError(f"members view: {event_name(event)} for a member never enrolled")
+            raise LookupError(f"members view: {event.log_name} for a member never enrolled")
         return row
 
     def _touched(self, row: Row, event: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from eventsourcing.utils import get_topic
 from sqlalchemy import BigInteger, Column, Connection, DateTime, MetaData, String, Table
 
+from multistore_core.log_reader import LoggedEvent
 from projections.rows import Rows
 
 metadata = MetaData()
@@ -23,45 +24,50 @@ tracking = Table(
     Column("processed_at", DateTime),
 )
 
-Handler = Callable[[Any, Any], None]
+Handler = Callable[[Any, LoggedEvent], None]
 
 
 def handles(aggregate: type, *event_names: str) -> Callable[[Handler], Handler]:
     """Mark a projection method as the handler of ``aggregate``'s events of these names."""
 
     def mark(method: Handler) -> Handler:
-        method._handles = [getattr(aggregate, name) for name in event_names]  # type: ignore[attr-defined]
+        method._handles = [get_topic(getattr(aggregate, name)) for name in event_names]  # type: ignore[attr-defined]
         return method
 
     return mark
 
 
 class Projection:
-    """A view: its tables, and one handler per event type it follows."""
+    """A view: its tables, and one handler per event topic it follows.
+
+    Handlers read events as :class:`LoggedEvent` records (``multistore_core.log_reader``) and
+    change the view's cached rows; the live runner and a rebuild run the same handlers and
+    differ only in how many events they fold before writing the rows.
+    """
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
-    handlers: ClassVar[dict[type, Handler]]
+    handlers: ClassVar[dict[str, Handler]]
 
     def __init_subclass__(cls) -> None:
         cls.handlers = {}
         for attribute in vars(cls).values():
-            for event_class in getattr(attribute, "_handles", ()):
-                cls.handlers[event_class] = attribute
+            for topic in getattr(attribute, "_handles", ()):
+                cls.handlers[topic] = attribute
 
     def __init__(self) -> None:
         self.rows = {table.name: Rows(table) for table in self.tables}
 
     @classmethod
     def topics(cls) -> set[str]:
-        return {get_topic(event_class) for event_class in cls.handlers}
+        return set(cls.handlers)
 
-    def apply(self, event: Any) -> None:
-        handler = self.handlers.get(type(event))
+    def apply(self, event: LoggedEvent) -> None:
+        handler = self.handlers.get(event.log_topic)
         if handler is not None:
             handler(self, event)
 
-    def apply_all(self, events: Iterable[Any]) -> None:
+    def apply_all(self, events: Iterable[LoggedEvent]) -> None:
         for event in events:
             self.apply(event)
 
@@ -86,7 +92,11 @@ class Projection:
 
 def naive_utc(moment: datetime) -> datetime:
     """A moment as naive UTC, the form every view stores (the same on SQLite and PostgreSQL)."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    if moment.tzinfo is None:
+        return moment
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None)
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -97,6 +107,3 @@ def cents(amount: Decimal | str | int) -> int:
     """Money as whole cents: exact, and the same integer type on every database."""
     return int((Decimal(amount) * 100).to_integral_value())
 
-
-def event_name(event: Any) -> str:
-    return type(event).__qualname__

@@ -9,12 +9,16 @@ from projections.database import ViewStore
 from projections.runner import Runner
 from projections.views import build_views
 
+# Events folded into the views' rows in memory before they are written, with the new
+# position, in one transaction: few, large writes, and memory bounded on any log.
+REBUILD_BATCH = 50_000
+
 
 def rebuild(
     app: MultiStore,
     views: ViewStore,
     names: list[str] | None = None,
-    batch_size: int = 1000,
+    batch_size: int = REBUILD_BATCH,
     show_progress: bool = True,
 ) -> int:
     """Empty the named views (all by default), replay the log up to its head; return the head.

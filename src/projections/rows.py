@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, tuple_
@@ -33,6 +34,7 @@ class Rows:
         # Pending rows by object identity: a cached row object stays the same until flushed.
         self._inserted: dict[int, Row] = {}
         self._updated: dict[int, Row] = {}
+        self._statements: dict[tuple[str, str, str], DriverStatement] = {}
 
     def key_of(self, row: Row) -> Key:
         return tuple(row[name] for name in self.key_columns)
@@ -87,11 +89,12 @@ class Rows:
     def flush(self) -> None:
         """Write every inserted and changed row, then trim the cache to its capacity."""
         assert self.connection is not None, "flush needs a connection"
-        if self._inserted:
-            self.connection.execute(self.table.insert(), list(self._inserted.values()))
-        if self._updated:
-            bound = [self._bound(row) for row in self._updated.values()]
-            self.connection.execute(self._update_statement(), bound)
+        for kind, pending in (("insert", self._inserted), ("update", self._updated)):
+            if pending:
+                statement = self._driver_statement(kind, self.connection)
+                self.connection.exec_driver_sql(
+                    statement.sql, statement.parameters(pending.values())
+                )
         self._inserted.clear()
         self._updated.clear()
         while len(self._cache) > self.capacity:
@@ -109,11 +112,63 @@ class Rows:
         """Every row known to exist, for tests that look at a view without a database."""
         return [row for row in self._cache.values() if row is not None]
 
-    def _update_statement(self) -> Any:
-        where = [self.table.c[name] == bindparam(f"key_{name}") for name in self.key_columns]
-        return self.table.update().where(*where)
+    def _driver_statement(self, kind: str, connection: Connection) -> DriverStatement:
+        translate = connection.get_execution_options().get("schema_translate_map")
+        cache_key = (kind, connection.dialect.name, repr(translate))
+        statement = self._statements.get(cache_key)
+        if statement is None:
+            if kind == "insert":
+                statement = DriverStatement(self.table.insert(), {}, connection, translate)
+            else:
+                where = [
+                    self.table.c[name] == bindparam(f"key_{name}") for name in self.key_columns
+                ]
+                keys = {f"key_{name}": name for name in self.key_columns}
+                update = self.table.update().where(*where)
+                statement = DriverStatement(update, keys, connection, translate, self.key_columns)
+            self._statements[cache_key] = statement
+        return statement
 
-    def _bound(self, row: Row) -> Row:
-        bound = {name: value for name, value in row.items() if name not in self.key_columns}
-        bound.update({f"key_{name}": row[name] for name in self.key_columns})
-        return bound
+
+class DriverStatement:
+    """A table write compiled once for a connection's dialect, run with the driver's own
+    ``executemany``: each value is converted by its column type's SQLAlchemy bind processor,
+    exactly as ``Connection.execute`` would, without SQLAlchemy's per-row bookkeeping."""
+
+    def __init__(
+        self,
+        statement: Any,
+        bound_keys: dict[str, str],
+        connection: Connection,
+        translate: dict[str | None, str] | None,
+        fixed: Sequence[str] = (),
+    ) -> None:
+        dialect = connection.dialect
+        table: Table = statement.table
+        assigned = [name for name in table.c.keys() if name not in fixed]
+        compiled = statement.compile(
+            dialect=dialect,
+            column_keys=assigned,
+            schema_translate_map=translate,
+            render_schema_translate=bool(translate),
+        )
+        self.sql = str(compiled)
+        names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        self.named = not compiled.positional
+        self.names = names
+        self.columns = [bound_keys.get(name, name) for name in names]
+        self.processors = [
+            (index, process)
+            for index, column in enumerate(self.columns)
+            if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+
+    def parameters(self, rows: Iterable[Row]) -> list[Any]:
+        columns, processors, names, named = self.columns, self.processors, self.names, self.named
+        parameters: list[Any] = []
+        for row in rows:
+            values = [row.get(column) for column in columns]
+            for index, process in processors:
+                values[index] = process(values[index])
+            parameters.append(dict(zip(names, values, strict=True)) if named else tuple(values))
+        return parameters

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from multistore_core import MultiStore
 from multistore_core.context import utc_now
+from multistore_core.log_reader import LoggedEvent, LogReader
 from projections.database import ViewStore
 from projections.projection import Projection, naive_utc, tracking
 from projections.settings import libpq_url
@@ -23,8 +24,7 @@ from projections.views import build_views
 
 log = logging.getLogger(__name__)
 
-Event = tuple[int, Any]
-BatchListener = Callable[[Sequence[Event], datetime], None]
+BatchListener = Callable[[Sequence[LoggedEvent], datetime], None]
 
 
 class _Overtaken(Exception):
@@ -55,7 +55,8 @@ class Runner:
         self.poll_seconds = poll_seconds
         self.on_batch = on_batch
         self.last_error: BaseException | None = None
-        self._topics = set().union(*(p.topics() for p in self.projections))
+        self.reader = LogReader(app)
+        self._topics: set[str] = set().union(*(p.topics() for p in self.projections))
         views.create(self.projections)
         self._positions = self._load_positions()
 
@@ -72,18 +73,11 @@ class Runner:
         return self.app.log_position()
 
     def step(self) -> int:
-        """Apply the next batch of the log; return how many notifications it held."""
-        notifications = self.app.recorder.select_notifications(
-            self.position, self.batch_size, inclusive_of_start=False
-        )
-        if not notifications:
+        """Apply the next batch of the log; return how far it moved (0: nothing new)."""
+        start = self.position
+        events, last = self.reader.read(start, self.batch_size, self._topics)
+        if last == start:
             return 0
-        events = [
-            (n.id, self.app.mapper.to_domain_event(n))
-            for n in notifications
-            if n.topic in self._topics
-        ]
-        last = notifications[-1].id
         try:
             with self.views.transaction() as connection:
                 self._apply(connection, events, last)
@@ -93,16 +87,16 @@ class Runner:
             self._positions = self._load_positions()
             if isinstance(error, _Overtaken):
                 log.info("a view moved under this runner; continuing from its new position")
-                return len(notifications)
+                return last - start
             raise
         for name, position in self._positions.items():
             self._positions[name] = max(position, last)
         if self.on_batch is not None:
             self.on_batch(events, utc_now())
-        return len(notifications)
+        return last - start
 
-    def _apply(self, connection: Connection, events: list[Event], last: int) -> None:
-        last_event_at = naive_utc(events[-1][1].timestamp) if events else None
+    def _apply(self, connection: Connection, events: list[LoggedEvent], last: int) -> None:
+        last_event_at = naive_utc(events[-1].timestamp) if events else None
         processed_at = naive_utc(utc_now())
         for projection in self.projections:
             before = self._positions[projection.name]
@@ -123,9 +117,9 @@ class Runner:
             projection.bind(connection)
             try:
                 handlers = projection.handlers
-                for position, event in events:
-                    handler = handlers.get(type(event))
-                    if handler is not None and position > before:
+                for event in events:
+                    handler = handlers.get(event.log_topic)
+                    if handler is not None and event.log_position > before:
                         handler(projection, event)
                 projection.flush()
             finally:

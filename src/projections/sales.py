@@ -14,7 +14,6 @@ from multistore_core.ids import store_id
 from projections.projection import (
     Projection,
     cents,
-    event_name,
     handles,
     hour_of,
     metadata,
@@ -242,7 +241,7 @@ class Sales(Projection):
     def _order(self, event: Any) -> Row:
         order = self.rows[orders.name].get(str(event.originator_id))
         if order is None:
-            raise LookupError(f"sales view: {event_name(event)} for an order never placed")
+            raise LookupError(f"sales view: {event.log_name} for an order never placed")
         self.rows[orders.name].changed(order)
         return order
 

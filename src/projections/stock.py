@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table
 
 from multistore_core.domain.stock import StockItem
-from projections.projection import Projection, event_name, handles, metadata, naive_utc
+from projections.projection import Projection, handles, metadata, naive_utc
 from projections.rows import Row, Rows
 
 stock_levels = Table(
@@ -138,7 +138,7 @@ class StockLevels(Projection):
     def _row(self, event: Any) -> Row:
         row = self.levels.get(str(event.originator_id))
         if row is None:
-            raise LookupError(f"stock view: {event_name(event)} for an item never opened")
+            raise LookupError(f"stock view: {event.log_name} for an item never opened")
         return row
 
     def _touched(self, row: Row, event: Any) -> None:
@@ -149,7 +149,7 @@ class StockLevels(Projection):
             row["low_since"] = None
         elif row["low_since"] is None:
             row["low_since"] = naive_utc(event.timestamp)
-        row["last_change"] = event_name(event)
+        row["last_change"] = event.log_name
         row["last_change_at"] = naive_utc(event.timestamp)
         row["version"] = event.originator_version
         self.levels.changed(row)

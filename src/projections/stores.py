@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, DateTime, Float, Index, Numeric, String, Table
 
 from multistore_core.domain.store import Store
-from projections.projection import Projection, event_name, handles, metadata, naive_utc
+from projections.projection import Projection, handles, metadata, naive_utc
 from projections.rows import Row, Rows
 
 store_directory = Table(
@@ -71,7 +71,7 @@ class StoreDirectory(Projection):
     def _row(self, event: Any) -> Row:
         row = self.stores.get(str(event.originator_id))
         if row is None:
-            raise LookupError(f"store view: {event_name(event)} for a store never registered")
+            raise LookupError(f"store view: {event.log_name} for a store never registered")
         return row
 
     def _touched(self, row: Row, event: Any) -> None:

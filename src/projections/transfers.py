@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, String, Table
 
 from multistore_core.domain.transfer import Transfer
-from projections.projection import Projection, event_name, handles, metadata, naive_utc
+from projections.projection import Projection, handles, metadata, naive_utc
 from projections.rows import Row
 
 IN_FLIGHT = ("requested", "approved", "shipped")
@@ -93,7 +93,7 @@ class Transfers(Projection):
     def _row(self, event: Any) -> Row:
         row = self.rows[transfers.name].get(str(event.originator_id))
         if row is None:
-            raise LookupError(f"transfers view: {event_name(event)} for a transfer never requested")
+            raise LookupError(f"transfers view: {event.log_name} for a transfer never requested")
         return row
 
     def _touched(self, row: Row, event: Any, status: str | None = None) -> None:

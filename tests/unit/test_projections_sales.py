@@ -9,7 +9,7 @@ import pytest
 
 from multistore_core import MultiStore
 from multistore_core import commands as c
-from projection_support import add_joint_venture, project
+from projection_support import add_joint_venture, log_events, project
 from projections.rows import Row
 from projections.sales import Sales, order_daily, orders, revenue_share, sales_hourly, share_of
 from projections.sales import sku_sales_hourly as sku_hourly
@@ -180,6 +180,6 @@ def test_the_hq_share_is_rounded_half_up_to_the_cent(
 def test_an_event_for_an_order_the_view_never_saw_placed_is_refused(chain: MultiStore) -> None:
     place(chain, "A1")
     pay(chain, "A1")
-    paid = chain.mapper.to_domain_event(chain.recorder.select_notifications(1, 1000)[-1])
+    paid = log_events(chain)[-1]
     with pytest.raises(LookupError, match="never placed"):
         Sales().apply(paid)

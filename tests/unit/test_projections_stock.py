@@ -150,7 +150,7 @@ def test_a_transfer_shows_incoming_at_the_target_and_books_what_arrived(
 
 def test_an_event_for_an_item_the_view_never_saw_opened_is_refused(chain: MultiStore) -> None:
     place(chain, "A1", 1)
-    reserved = [e for e in log_events(chain) if type(e).__qualname__ == "StockItem.Reserved"]
+    reserved = [e for e in log_events(chain) if e.log_name == "StockItem.Reserved"]
     with pytest.raises(LookupError, match="never opened"):
         StockLevels().apply(reserved[0])
 
