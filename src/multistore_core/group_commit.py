@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from copy import copy, deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -39,6 +40,17 @@ class _Pending:
     saved_before: int = 0
 
 
+@dataclass(eq=False)
+class _Saving:
+    """A decided batch whose events are being saved, and the ``(id, version)`` of each event."""
+
+    batch: list[_Pending]
+    working: dict[UUID, Entity | None]
+    written: set[tuple[UUID, int]]
+    recordings: Future[Any]
+    settled: bool = False
+
+
 class GroupCommitter:
     """A thread that decides queued commands first come, first served and saves each batch once.
 
@@ -65,6 +77,7 @@ class GroupCommitter:
         self._cache_size = cache_size
         self._cache: OrderedDict[UUID, Entity | None] = OrderedDict()
         self._seen: int | None = None
+        self._last_position = 0
         self._queue: SimpleQueue[_Pending] = SimpleQueue()
         self._thread_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -105,30 +118,96 @@ class GroupCommitter:
     # the committer thread
 
     def _run(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
-            except Empty:
-                with self._thread_lock:
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            batch = [first]
-            while len(batch) < self._max_batch:
+        saving: _Saving | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="multistore-group-save") as saver:
+            while True:
+                batch = self._take(wait=saving is None)
                 try:
-                    batch.append(self._queue.get_nowait())
-                except Empty:
-                    break
-            try:
-                self._commit(batch)
-            except Exception as error:  # the database failed: every caller hears of it
-                for pending in batch:
-                    if not pending.done.is_set():
-                        pending.error = pending.error or error
-                        pending.done.set()
+                    if batch:
+                        saving = self._commit_ahead(batch, saving, saver)
+                    elif saving is not None:
+                        self._settle(saving)
+                        saving = None
+                    else:
+                        with self._thread_lock:
+                            if self._queue.empty():
+                                self._thread = None
+                                return
+                except Exception as error:  # the database failed: every caller hears of it
+                    if saving is not None:
+                        self._settle(saving, error)
+                        saving = None
+                    self._fail(batch, error)
+
+    def _take(self, wait: bool) -> list[_Pending]:
+        """The queued commands, oldest first; waits up to ``IDLE_SECONDS`` for one if ``wait``."""
+        batch: list[_Pending] = []
+        try:
+            batch.append(self._queue.get(timeout=IDLE_SECONDS if wait else 0))
+            while len(batch) < self._max_batch:
+                batch.append(self._queue.get_nowait())
+        except Empty:
+            pass
+        return batch
+
+    def _commit_ahead(
+        self, batch: list[_Pending], saving: _Saving | None, saver: ThreadPoolExecutor
+    ) -> _Saving | None:
+        """Decide ``batch`` while the batch before it is still being saved, and start its save.
+
+        It decides on the aggregates as the batch before left them. That is only kept if the
+        batch before is saved and nobody else wrote meanwhile; otherwise the batch before is
+        settled first and ``batch`` goes through ``_commit``, which decides again on conflict.
+        """
+        if saving is not None and not self._catch_up(saving.written):
+            self._settle(saving)
+            saving = None
+        if saving is None:
+            self._catch_up()
+        self._load_all(aggregate_id for pending in batch for aggregate_id in pending.reads)
+        try:
+            decided: tuple[list[Any], dict[UUID, Entity | None]] | None = self._decide_all(batch)
+        except self._redecide_on:
+            decided = None
+        if saving is not None and not self._settle(saving):
+            decided = None  # decided on a batch that was not saved as decided
+        if decided is None:
+            self._commit(batch)
+            return None
+        events, working = decided
+        if not events:
+            self._deliver(batch, [])
+            return None
+        for aggregate_id, aggregate in working.items():
+            self._cache[aggregate_id] = aggregate
+        written = {(event.originator_id, event.originator_version) for event in events}
+        return _Saving(batch, working, written, saver.submit(self._app.save, *events))
+
+    def _settle(self, saving: _Saving, error: Exception | None = None) -> bool:
+        """Wait for ``saving`` and answer its callers; True if it was saved as decided.
+
+        Otherwise the cache, which held what was not saved, is dropped and the batch is
+        decided again (or, after ``error``, its callers get that error).
+        """
+        if saving.settled:
+            return True
+        saving.settled = True
+        try:
+            recordings = saving.recordings.result()
+        except Exception as failure:
+            self._cache.clear()
+            if error is None and isinstance(failure, self._redecide_on):
+                self._commit(saving.batch)
+            else:
+                self._fail(saving.batch, error or failure)
+            return False
+        first, last = recordings[0].notification.id, recordings[-1].notification.id
+        self._remember(saving.working, first, last)
+        self._deliver(saving.batch, recordings)
+        return True
 
     def _commit(self, batch: list[_Pending]) -> None:
+        """Decide and save ``batch`` now, deciding again after a conflict."""
         for attempt in range(self._retries + 1):
             if attempt > 1:
                 self._cache.clear()
@@ -136,26 +215,33 @@ class GroupCommitter:
             self._load_all(aggregate_id for pending in batch for aggregate_id in pending.reads)
             try:
                 events, working = self._decide_all(batch)
+                recordings = self._app.save(*events) if events else []
             except self._redecide_on:
                 continue
-            if not events:
-                break
-            try:
-                recordings = self._app.save(*events)
-            except self._redecide_on:
-                continue
-            self._remember(working, recordings[0].notification.id, recordings[-1].notification.id)
-            for pending in batch:
-                if pending.error is None:
-                    pending.result = self._with_position(pending, recordings)
-            break
-        else:
-            for pending in batch:
-                pending.error = pending.error or ConcurrencyConflict(
-                    pending.command, self._retries + 1
-                )
+            if recordings:
+                first, last = recordings[0].notification.id, recordings[-1].notification.id
+                self._remember(working, first, last)
+            self._deliver(batch, recordings)
+            return
         for pending in batch:
+            pending.error = pending.error or ConcurrencyConflict(pending.command, self._retries + 1)
+        self._deliver(batch, [])
+
+    def _deliver(self, batch: list[_Pending], recordings: Sequence[Any]) -> None:
+        """Answer every caller of a saved batch, each result at its own last event's position."""
+        for pending in batch:
+            if pending.error is None:
+                pending.result = self._with_position(pending, recordings)
             pending.done.set()
+        if recordings:
+            self._last_position = recordings[-1].notification.id
+
+    @staticmethod
+    def _fail(batch: list[_Pending], error: Exception) -> None:
+        for pending in batch:
+            if not pending.done.is_set():
+                pending.error = error
+                pending.done.set()
 
     def _decide_all(self, batch: list[_Pending]) -> tuple[list[Any], dict[UUID, Entity | None]]:
         """Run every decision in order on the batch's working aggregates; return all events."""
@@ -181,15 +267,16 @@ class GroupCommitter:
             self._batch = None
         return events, state.working
 
-    @staticmethod
-    def _with_position(pending: _Pending, recordings: Sequence[Any]) -> Any:
+    def _with_position(self, pending: _Pending, recordings: Sequence[Any]) -> Any:
         result = pending.result
         if pending.events:
             last = pending.saved_before + len(pending.events) - 1
             return replace(result, position=recordings[last].notification.id)
-        if result.position is not None and pending.saved_before:
-            # A repeated command answered from this batch's own, now saved, events.
-            earlier = recordings[pending.saved_before - 1].notification.id
+        if result.position is not None:
+            # A command that changed nothing, answered from what earlier commands saved.
+            earlier = self._last_position
+            if pending.saved_before:
+                earlier = recordings[pending.saved_before - 1].notification.id
             return replace(result, position=max(result.position, earlier))
         return result
 
@@ -224,13 +311,20 @@ class GroupCommitter:
         if self._seen is not None and first == self._seen + 1:
             self._seen = last
 
-    def _catch_up(self) -> None:
-        """Apply to cached aggregates what other writers appended since the last look."""
+    def _catch_up(self, ours: Collection[tuple[UUID, int]] = ()) -> bool:
+        """Apply to cached aggregates what other writers appended since the last look.
+
+        ``ours``: the events of a save still under way, which the cache already holds. Then
+        it stops at the first event someone else wrote, before changing anything, and
+        returns False.
+        """
         latest = self._app.recorder.max_notification_id() or 0
         if self._seen is None or not self._cache or latest - self._seen > self._cache_size:
+            if ours:
+                return False
             self._cache.clear()
             self._seen = latest
-            return
+            return True
         while self._seen < latest:
             notifications = self._app.recorder.select_notifications(
                 self._seen, 1000, stop=latest, inclusive_of_start=False
@@ -238,10 +332,16 @@ class GroupCommitter:
             if not notifications:
                 break
             for notification in notifications:
+                if (
+                    ours
+                    and (notification.originator_id, notification.originator_version) not in ours
+                ):
+                    return False
                 if notification.originator_id in self._cache:
                     self._fast_forward(self._app.mapper.to_domain_event(notification))
-            self._seen = notifications[-1].id
+                self._seen = notification.id
         self._seen = latest
+        return True
 
     def _fast_forward(self, event: Any) -> None:
         cached = self._cache[event.originator_id]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -101,3 +103,90 @@ def test_group_commit_sells_out_exactly_on_sqlite_and_reports_each_order_positio
     assert len(placed_by) == len(accepted)
     for summary in accepted:
         assert summary.position == last_of_command[placed_by[summary.order_id]]
+
+
+def _before_first_save(app: MultiStore, work: Callable[[], None]) -> None:
+    """Run ``work`` inside the first ``save`` of ``app``'s committer, before saving."""
+    save = app.save
+    calls: list[int] = []
+
+    def save_after_work(*objs: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            work()
+        return save(*objs, **kwargs)
+
+    app.save = save_after_work  # type: ignore[method-assign]
+
+
+def _next_batch_while_saving(app: MultiStore, call: Callable[[], Any]) -> list[Any]:
+    """Queue ``call`` when the committer first looks for a batch while a save is under way,
+    so it is decided ahead; the list gets its outcome and the thread running it."""
+    committer = app._committer
+    assert committer is not None
+    take = committer._take
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.insert(0, call())
+        except Exception as error:  # compared by the test
+            outcome.insert(0, error)
+
+    def take_with_call_queued(wait: bool) -> Any:
+        if not wait and not outcome:
+            outcome.append(threading.Thread(target=run))
+            outcome[-1].start()
+            while committer._queue.qsize() < 1:
+                time.sleep(0.001)
+        return take(wait)
+
+    committer._take = take_with_call_queued  # type: ignore[method-assign]
+    return outcome
+
+
+def _place(app: MultiStore, ref: str, quantity: int) -> Callable[[], OrderSummary]:
+    return lambda: app.place_order(
+        PlaceOrder(
+            order_id=ref, store="SH01", fulfilment="pickup",
+            lines=[OrderLine(sku="TEA-001", quantity=quantity)],
+        )
+    )  # fmt: skip
+
+
+def test_another_writer_during_a_save_makes_that_batch_and_the_next_decide_again_on_fresh_stock(
+    database_url: str,
+) -> None:
+    grouped = MultiStore(Settings(database_url=database_url, group_commit=True))
+    other = MultiStore(Settings(database_url=database_url))
+    build_chain(grouped, stock=10)
+    # Decided on the first batch's unsaved state (6 left), O-2 would be accepted.
+    later = _next_batch_while_saving(grouped, _place(grouped, "O-2", 4))
+    _before_first_save(grouped, lambda: _place(other, "X-1", 3)() and None)
+
+    first = _place(grouped, "O-1", 4)()
+    later[-1].join()
+
+    assert isinstance(first, OrderSummary)
+    assert isinstance(later[0], InsufficientStock), "only 3 units were left after X-1 and O-1"
+    level = other.stock_level("SH01", "TEA-001")
+    assert (level.reserved, level.available) == (7, 3)
+    assert set(other.get_stock_item("SH01", "TEA-001").reservations) == {"O-1", "X-1"}
+    placed = [e for _, e in _log(other) if type(e).__qualname__ == "Order.Placed"]
+    assert sorted(e.order_ref for e in placed) == ["O-1", "X-1"]
+
+
+def test_repeating_an_order_while_its_first_placement_is_being_saved_returns_it_at_its_position(
+    database_url: str,
+) -> None:
+    grouped = MultiStore(Settings(database_url=database_url, group_commit=True))
+    build_chain(grouped, stock=10)
+    later = _next_batch_while_saving(grouped, _place(grouped, "O-1", 2))
+
+    placed = _place(grouped, "O-1", 2)()
+    later[-1].join()
+
+    repeated = later[0]
+    assert placed.created is True and repeated.created is False
+    assert repeated.position >= placed.position == grouped.log_position()
+    assert grouped.stock_level("SH01", "TEA-001").reserved == 2
