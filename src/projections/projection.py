@@ -106,4 +106,3 @@ def hour_of(moment: datetime) -> datetime:
 def cents(amount: Decimal | str | int) -> int:
     """Money as whole cents: exact, and the same integer type on every database."""
     return int((Decimal(amount) * 100).to_integral_value())
-

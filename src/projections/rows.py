@@ -92,9 +92,7 @@ class Rows:
         for kind, pending in (("insert", self._inserted), ("update", self._updated)):
             if pending:
                 statement = self._driver_statement(kind, self.connection)
-                self.connection.exec_driver_sql(
-                    statement.sql, statement.parameters(pending.values())
-                )
+                statement.run(self.connection, pending.values())
         self._inserted.clear()
         self._updated.clear()
         while len(self._cache) > self.capacity:
@@ -132,8 +130,9 @@ class Rows:
 
 class DriverStatement:
     """A table write compiled once for a connection's dialect, run with the driver's own
-    ``executemany``: each value is converted by its column type's SQLAlchemy bind processor,
-    exactly as ``Connection.execute`` would, without SQLAlchemy's per-row bookkeeping."""
+    ``executemany`` (inserts on PostgreSQL: ``COPY``): each value is converted by its column
+    type's SQLAlchemy bind processor, exactly as ``Connection.execute`` would, without
+    SQLAlchemy's per-row bookkeeping."""
 
     def __init__(
         self,
@@ -163,12 +162,31 @@ class DriverStatement:
             if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
         ]
 
-    def parameters(self, rows: Iterable[Row]) -> list[Any]:
-        columns, processors, names, named = self.columns, self.processors, self.names, self.named
-        parameters: list[Any] = []
+        # "INSERT INTO <table> (<columns>) VALUES ..." -> "COPY <table> (<columns>) FROM STDIN"
+        target = self.sql.removeprefix("INSERT INTO ").partition(" VALUES")[0]
+        copies = dialect.name == "postgresql" and self.sql.startswith("INSERT INTO ")
+        self.copy_sql = f"COPY {target} FROM STDIN" if copies else None
+
+    def run(self, connection: Connection, rows: Iterable[Row]) -> None:
+        values = self.values(rows)
+        if self.copy_sql is not None:
+            with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+                with cursor.copy(self.copy_sql) as copy:
+                    for row in values:
+                        copy.write_row(row)
+        elif self.named:
+            names = self.names
+            named = [dict(zip(names, row, strict=True)) for row in values]
+            connection.exec_driver_sql(self.sql, named)
+        else:
+            connection.exec_driver_sql(self.sql, [tuple(row) for row in values])
+
+    def values(self, rows: Iterable[Row]) -> list[list[Any]]:
+        columns, processors = self.columns, self.processors
+        converted = []
         for row in rows:
             values = [row.get(column) for column in columns]
             for index, process in processors:
                 values[index] = process(values[index])
-            parameters.append(dict(zip(names, values, strict=True)) if named else tuple(values))
-        return parameters
+            converted.append(values)
+        return converted
