@@ -29,6 +29,7 @@ def test_events_of_many_aggregates_come_back_in_version_order_and_unknown_ids_ar
         assert [(e.originator_version, e.topic, e.state) for e in events] == [
             (e.originator_version, e.topic, e.state) for e in one_by_one
         ]
+    app.close()
 
 
 def _counting_single_reads(app: MultiStore) -> list[Any]:
@@ -72,6 +73,8 @@ def test_a_batch_loads_what_its_orders_read_together_not_one_aggregate_at_a_time
     assert single_reads == [], "every aggregate the orders read came from the one bulk read"
     assert writer.stock_level("SH01", "TEA-001").available == 1
     assert writer.get_order("O-3").store == "SH01"
+    writer.close()
+    grouped.close()
 
 
 def test_an_aggregate_a_decision_reads_without_naming_it_is_still_loaded_and_checked(
@@ -106,3 +109,5 @@ def test_an_aggregate_a_decision_reads_without_naming_it_is_still_loaded_and_che
     expected = {order_id("O-1"), order_id("O-2"), store_id("SH01"), catalog_item_id("TEA-001")}
     assert set(single_reads) == expected | {stock_item_id("SH01", "TEA-001")}
     assert writer.stock_level("SH01", "TEA-001").available == 1
+    writer.close()
+    grouped.close()

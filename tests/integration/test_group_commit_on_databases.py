@@ -174,6 +174,8 @@ def test_another_writer_during_a_save_makes_that_batch_and_the_next_decide_again
     assert set(other.get_stock_item("SH01", "TEA-001").reservations) == {"O-1", "X-1"}
     placed = [e for _, e in _log(other) if type(e).__qualname__ == "Order.Placed"]
     assert sorted(e.order_ref for e in placed) == ["O-1", "X-1"]
+    grouped.close()
+    other.close()
 
 
 def test_repeating_an_order_while_its_first_placement_is_being_saved_returns_it_at_its_position(
@@ -190,3 +192,4 @@ def test_repeating_an_order_while_its_first_placement_is_being_saved_returns_it_
     assert placed.created is True and repeated.created is False
     assert repeated.position >= placed.position == grouped.log_position()
     assert grouped.stock_level("SH01", "TEA-001").reserved == 2
+    grouped.close()

@@ -29,7 +29,7 @@ def test_the_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyP
         "MULTISTORE_DATABASE_URL", "postgresql://shop:s%40cret@db.local:6543/chain?schema=east"
     )
     env = Settings().eventsourcing_env()
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "multistore_core.pg_recorder"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.local", "6543", "chain",
     )  # fmt: skip
