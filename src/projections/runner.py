@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Connection
+from sqlalchemy import Connection, DateTime, bindparam, func
 
 from multistore_core import MultiStore
 from multistore_core.context import utc_now
@@ -25,6 +25,24 @@ from projections.views import build_views
 log = logging.getLogger(__name__)
 
 BatchListener = Callable[[Sequence[LoggedEvent], datetime], None]
+
+
+# Moves the views that stood at ``expected`` to ``position``; matching fewer rows than views
+# means another runner or a rebuild moved one of them meanwhile.
+_MOVE_POSITIONS = (
+    tracking.update()
+    .where(
+        tracking.c.name.in_(bindparam("names", expanding=True)),
+        tracking.c.position == bindparam("expected"),
+    )
+    .values(
+        position=bindparam("position"),
+        processed_at=bindparam("processed_at", type_=DateTime()),
+        last_event_at=func.coalesce(
+            bindparam("last_event_at", type_=DateTime()), tracking.c.last_event_at
+        ),
+    )
+)
 
 
 class _Overtaken(Exception):
@@ -96,22 +114,25 @@ class Runner:
         return last - start
 
     def _apply(self, connection: Connection, events: list[LoggedEvent], last: int) -> None:
-        last_event_at = naive_utc(events[-1].timestamp) if events else None
-        processed_at = naive_utc(utc_now())
-        for projection in self.projections:
-            before = self._positions[projection.name]
-            if before >= last:
-                continue
-            values: dict[str, Any] = {"position": last, "processed_at": processed_at}
-            if last_event_at is not None:
-                values["last_event_at"] = last_event_at
+        behind = [p for p in self.projections if self._positions[p.name] < last]
+        starts: dict[int, list[str]] = {}
+        for projection in behind:
+            starts.setdefault(self._positions[projection.name], []).append(projection.name)
+        for before, names in starts.items():
             moved = connection.execute(
-                tracking.update()
-                .where(tracking.c.name == projection.name, tracking.c.position == before)
-                .values(values)
+                _MOVE_POSITIONS,
+                {
+                    "names": names,
+                    "expected": before,
+                    "position": last,
+                    "processed_at": naive_utc(utc_now()),
+                    "last_event_at": naive_utc(events[-1].timestamp) if events else None,
+                },
             )
-            if moved.rowcount != 1:
-                raise _Overtaken(projection.name)
+            if moved.rowcount != len(names):
+                raise _Overtaken(", ".join(names))
+        for projection in behind:
+            before = self._positions[projection.name]
             if before == 0:
                 projection.starts_empty()
             projection.bind(connection)
