@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiKey, KeyRing, Permission, Role
@@ -95,7 +96,15 @@ def read_after(
     after: Annotated[int | None, Query(ge=0, description="a command's X-Log-Position")] = None,
     wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for it")] = 5.0,
 ) -> ViewQueries:
-    """The views, once they have caught up with log position ``after`` (read-your-writes)."""
+    """The views, once they have caught up with log position ``after`` (read-your-writes).
+
+    A position beyond the log head was never a command's, so it is refused at once.
+    """
+    if after is not None and after > (head := views.log_head()):
+        message = f"beyond the log head {head}"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", "after"), "msg": message, "input": after}]
+        )
     views.wait_until(after, wait)
     return views
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, Unauthenticated
+from api.schemas import Problem
 from multistore_core.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -35,6 +36,21 @@ _FIELD_PREFIX = re.compile(r"^(?:Value error, )?([A-Za-z_][\w.\[\]]*): (.*)$", r
 # Command fields that the API takes from a request header.
 _HEADER_FIELDS = {"idempotency_key": "Idempotency-Key"}
 log = logging.getLogger(__name__)
+_COMPONENTS = "#/components/schemas/{model}"
+_MEANINGS = {
+    401: "No API key, or one that is not configured",
+    403: "The key's role or store does not allow this",
+    404: "An id in the path or body is not known",
+    409: "Refused by the current state: stock, status, an existing id or a write conflict",
+    422: "Invalid input; `errors` names each wrong field",
+    503: "The views have not caught up with `after` within `wait` seconds",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` entry of routes that answer with these problem statuses."""
+    content = {PROBLEM_JSON: {"schema": {"$ref": _COMPONENTS.format(model="Problem")}}}
+    return {status: {"description": _MEANINGS[status], "content": content} for status in statuses}
 
 
 def problem(
@@ -100,8 +116,25 @@ def _invalid_input(request: Request, errors: list[dict[str, str]]) -> JSONRespon
     return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
 
 
+def describe_problems(app: FastAPI) -> None:
+    """Add the Problem schema that ``problem_responses`` refers to to the app's OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # FastAPI keeps it as app.openapi_schema
+        schema = Problem.model_json_schema(mode="serialization", ref_template=_COMPONENTS)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        components.update(schema.pop("$defs", {}), Problem=schema)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn exceptions into problem documents."""
+    """Register the handlers that turn exceptions into problem documents, and describe them."""
+    describe_problems(app)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -232,6 +265,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that cannot be parsed at all
+            return _invalid_input(request, [_located("", "body", str(error.detail))])
         title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Error")
         slug = title.lower().replace(" ", "-")
         return problem(

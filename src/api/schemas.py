@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from multistore_core import commands as c
 from multistore_core.commands import Command
@@ -156,6 +156,31 @@ class Health(BaseModel):
     status: str
 
 
+class FieldErrorPublic(BaseModel):
+    """One wrong field of a request: its name, where it was (body, query, path, header)."""
+
+    field: str
+    in_: str = Field(alias="in")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457): ``type`` names the kind of problem and ``detail`` what was wrong.
+
+    Invalid input (422) lists ``errors``; other kinds add their own members, such as ``field``
+    (404), ``shortages`` (409 insufficient stock) or ``position`` (503 views behind).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldErrorPublic] = Field(default=[], description="422: each wrong field")
+
+
 # Request bodies: a command's fields less those given in the path (mypy sees plain models).
 if TYPE_CHECKING:
     UpdateStoreBody: TypeAlias = BaseModel
@@ -207,12 +232,14 @@ class SkuAvailabilityPublic(Public):
 
 
 class LowStockAlertPublic(Public):
+    model_config = ConfigDict(ser_json_timedelta="float")
+
     store: str
     sku: str
     available: int
     safety_stock: int
     low_since: datetime
-    below_for: timedelta
+    below_for: timedelta = Field(description="seconds since available fell below safety stock")
 
 
 class OrderRowPublic(Public):
@@ -288,13 +315,17 @@ class RevenueSharePublic(Public):
 
 
 class ViewLagPublic(Public):
+    model_config = ConfigDict(ser_json_timedelta="float")
+
     name: str
     position: int
     head: int
     behind: int
     last_event_at: datetime | None
     processed_at: datetime | None
-    commit_to_view: timedelta | None
+    commit_to_view: timedelta | None = Field(
+        description="seconds from its last event's commit to the view"
+    )
 
 
 class Readiness(BaseModel):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from api_helpers import auth, place
 from fastapi.testclient import TestClient
 
+from multistore_core import MultiStore
 from projections.runner import Runner
 
 
@@ -27,12 +28,26 @@ def test_a_read_after_a_write_sees_the_write(client: TestClient, following: Runn
     assert (tea["on_hand"], tea["reserved"], tea["available"]) == (10, 3, 7)
 
 
-def test_views_that_cannot_catch_up_in_time_answer_503(client: TestClient) -> None:
+def test_views_that_cannot_catch_up_in_time_answer_503(
+    client: TestClient, chain: MultiStore
+) -> None:
     place(client)
-    response = client.get("/stores/SH01/stock?after=999999&wait=0", headers=auth("hq"))
+    after = chain.log_position()
+    response = client.get(f"/stores/SH01/stock?after={after}&wait=0", headers=auth("hq"))
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/views-behind"
     assert response.headers["Retry-After"] == "1"
+
+
+def test_reading_after_a_position_beyond_the_log_head_is_refused_at_once(
+    client: TestClient, chain: MultiStore
+) -> None:
+    beyond = chain.log_position() + 1
+    response = client.get(f"/orders?after={beyond}&wait=30", headers=auth("hq"))
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "after", "in": "query", "message": f"beyond the log head {beyond - 1}"}
+    ]
 
 
 def test_availability_lists_every_store_and_is_closed_to_store_managers(

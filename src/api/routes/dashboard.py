@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import ApiKey, Permission, Unauthenticated
 from api.deps import KeysDep, ViewsDep
+from api.errors import problem_responses
 from api.schemas import DashboardSnapshot
 from multistore_core.commands import StoreKind
 from projections.queries import DashboardFilter, ViewQueries
@@ -22,6 +23,26 @@ COOKIE = "multistore_key"
 POLL_SECONDS = 0.25
 KEEP_ALIVE_SECONDS = 15.0
 _PAGE = files("api").joinpath("dashboard.html").read_text(encoding="utf-8")
+# Each server-sent event, described as OpenAPI 3.2 describes the items of an event stream.
+_SNAPSHOT_EVENT = {
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"const": "snapshot"},
+        "id": {"type": "string", "description": "the views' position"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/DashboardSnapshot"},
+        },
+    },
+}
+STREAM_RESPONSES = problem_responses(401, 403, 422) | {
+    200: {
+        "description": "A `snapshot` event each time the views move; keep-alive comments between",
+        "content": {"text/event-stream": {"itemSchema": _SNAPSHOT_EVENT}},
+    }
+}
 
 
 def page_caller(request: Request, keys: KeysDep) -> ApiKey:
@@ -77,7 +98,7 @@ def dashboard_page(request: Request, keys: KeysDep) -> Response:
     return HTMLResponse(_PAGE)
 
 
-@router.get("/stream", response_class=StreamingResponse)
+@router.get("/stream", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def dashboard_stream(
     request: Request,
     caller: PageCallerDep,
@@ -114,7 +135,9 @@ async def dashboard_stream(
     )
 
 
-@router.get("/snapshot", response_model=DashboardSnapshot)
+@router.get(
+    "/snapshot", response_model=DashboardSnapshot, responses=problem_responses(401, 403, 422)
+)
 def dashboard_snapshot(
     caller: PageCallerDep,
     views: ViewsDep,

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import ApiKey, Permission
 from api.deps import permitted
+from api.errors import problem_responses
 from integration import schemas
 from integration.feed import EventFeed, Page
 from integration.public import EVENT_TYPES
@@ -21,6 +22,10 @@ from multistore_core.errors import NotFound
 router = APIRouter(prefix="/events", tags=["events"])
 POLL_SECONDS = 0.1
 SCHEMA_JSON = "application/schema+json"
+
+
+class SchemaResponse(JSONResponse):
+    media_type = SCHEMA_JSON
 
 
 def get_feed(request: Request) -> EventFeed:
@@ -63,7 +68,7 @@ class EventTypePublic(BaseModel):
     schema_url: str
 
 
-@router.get("", response_model=EventPage)
+@router.get("", response_model=EventPage, responses=problem_responses(401, 403, 422))
 async def read_events(
     request: Request,
     caller: Reader,
@@ -104,10 +109,12 @@ def list_event_types() -> list[EventTypePublic]:
     ]
 
 
-@router.get("/schemas/{event_type}")
-def event_schema(event_type: str) -> JSONResponse:
+@router.get(
+    "/schemas/{event_type}", response_class=SchemaResponse, responses=problem_responses(404, 422)
+)
+def event_schema(event_type: str) -> SchemaResponse:
     """The JSON Schema (draft 2020-12) of one event type's current version."""
     kind = EVENT_TYPES.get(event_type)
     if kind is None:
         raise NotFound("event_type", f"no public event type {event_type!r}; see GET /events/types")
-    return JSONResponse(schemas.read(kind), media_type=SCHEMA_JSON)
+    return SchemaResponse(schemas.read(kind))

@@ -16,7 +16,13 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness)
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={
+        503: {"model": Readiness, "description": "The event store or the views do not answer"}
+    },
+)
 def readyz(multistore: MultiStoreDep, views: ViewsDep, response: Response) -> Readiness:
     """The event store and the views answer, with each view's lag; 503 when one does not."""
     try:

@@ -6,11 +6,13 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import Permission
 from api.deps import ContextDep, MultiStoreDep, permitted
+from api.errors import problem_responses
 from api.routes._utils import positioned
 from api.schemas import GrantPointsBody, MemberPublic
 from multistore_core import commands as c
 
-router = APIRouter(prefix="/members", tags=["members"])
+router = APIRouter(prefix="/members", tags=["members"], responses=problem_responses(401, 403, 422))
+Refusals = problem_responses(404, 409)
 
 
 @router.post(
@@ -18,6 +20,7 @@ router = APIRouter(prefix="/members", tags=["members"])
     status_code=201,
     response_model=MemberPublic,
     dependencies=[Depends(permitted(Permission.ENROL_MEMBERS))],
+    responses=Refusals,
 )
 def enrol_member(
     body: c.EnrolMember, multistore: MultiStoreDep, context: ContextDep, response: Response
@@ -31,6 +34,7 @@ def enrol_member(
     "/{member_id}",
     response_model=MemberPublic,
     dependencies=[Depends(permitted(Permission.READ_MEMBERS))],
+    responses=problem_responses(404),
 )
 def get_member(member_id: str, multistore: MultiStoreDep) -> object:
     """A member's tier, growth value and points balance."""
@@ -41,6 +45,7 @@ def get_member(member_id: str, multistore: MultiStoreDep) -> object:
     "/{member_id}/points",
     response_model=MemberPublic,
     dependencies=[Depends(permitted(Permission.MANAGE_CHAIN))],
+    responses=Refusals,
 )
 def grant_points(
     member_id: str,

@@ -16,6 +16,7 @@ from api.deps import (
     VisibleOrderId,
     permitted,
 )
+from api.errors import problem_responses
 from api.routes._utils import positioned
 from api.schemas import (
     CancelOrderBody,
@@ -27,9 +28,10 @@ from api.schemas import (
 )
 from multistore_core import commands as c
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 422))
 Place = [Depends(permitted(Permission.PLACE_ORDERS))]
 Fulfil = [Depends(permitted(Permission.FULFIL_ORDERS))]
+Refusals = problem_responses(404, 409)
 REPLAYED_HEADER = "Idempotent-Replayed"
 Status = Literal[
     "placed",
@@ -45,7 +47,12 @@ Status = Literal[
 ]
 
 
-@router.get("", response_model=OrderPage, dependencies=[Depends(permitted(Permission.READ_ORDERS))])
+@router.get(
+    "",
+    response_model=OrderPage,
+    dependencies=[Depends(permitted(Permission.READ_ORDERS))],
+    responses=problem_responses(503),
+)
 def list_orders(
     caller: CallerDep,
     views: FreshViewsDep,
@@ -62,7 +69,9 @@ def list_orders(
     return views.orders(caller.scope(store), status, day, page, page_size)
 
 
-@router.post("", status_code=201, response_model=OrderPublic, dependencies=Place)
+@router.post(
+    "", status_code=201, response_model=OrderPublic, dependencies=Place, responses=Refusals
+)
 def place_order(
     body: PlaceOrderBody,
     caller: CallerDep,
@@ -92,13 +101,14 @@ def place_order(
     "/{order_id}",
     response_model=OrderPublic,
     dependencies=[Depends(permitted(Permission.READ_ORDERS))],
+    responses=problem_responses(404),
 )
 def get_order(order_id: VisibleOrderId, multistore: MultiStoreDep) -> object:
     """One order as the write side knows it now."""
     return multistore.order_summary(order_id)
 
 
-@router.post("/{order_id}/pay", response_model=OrderPublic, dependencies=Place)
+@router.post("/{order_id}/pay", response_model=OrderPublic, dependencies=Place, responses=Refusals)
 def pay_order(
     order_id: VisibleOrderId,
     body: PayOrderBody,
@@ -111,7 +121,9 @@ def pay_order(
     return positioned(response, multistore.pay_order(command, context))
 
 
-@router.post("/{order_id}/cancel", response_model=OrderPublic, dependencies=Place)
+@router.post(
+    "/{order_id}/cancel", response_model=OrderPublic, dependencies=Place, responses=Refusals
+)
 def cancel_order(
     order_id: VisibleOrderId,
     multistore: MultiStoreDep,
@@ -124,7 +136,9 @@ def cancel_order(
     return positioned(response, multistore.cancel_order(command, context))
 
 
-@router.post("/{order_id}/fulfil", response_model=OrderPublic, dependencies=Fulfil)
+@router.post(
+    "/{order_id}/fulfil", response_model=OrderPublic, dependencies=Fulfil, responses=Refusals
+)
 def fulfil_order(
     order_id: VisibleOrderId, multistore: MultiStoreDep, context: ContextDep, response: Response
 ) -> object:
@@ -133,7 +147,9 @@ def fulfil_order(
     return positioned(response, multistore.fulfil_order(command, context))
 
 
-@router.post("/{order_id}/complete", response_model=OrderPublic, dependencies=Fulfil)
+@router.post(
+    "/{order_id}/complete", response_model=OrderPublic, dependencies=Fulfil, responses=Refusals
+)
 def complete_order(
     order_id: VisibleOrderId, multistore: MultiStoreDep, context: ContextDep, response: Response
 ) -> object:
@@ -142,7 +158,9 @@ def complete_order(
     return positioned(response, multistore.complete_order(command, context))
 
 
-@router.post("/{order_id}/return", response_model=OrderPublic, dependencies=Place)
+@router.post(
+    "/{order_id}/return", response_model=OrderPublic, dependencies=Place, responses=Refusals
+)
 def return_order(
     order_id: VisibleOrderId,
     multistore: MultiStoreDep,

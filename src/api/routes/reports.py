@@ -9,11 +9,16 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import Permission
 from api.deps import CallerDep, FreshViewsDep, permitted
+from api.errors import problem_responses
 from api.schemas import DashboardPublic, LowStockAlertPublic, RevenueSharePublic
 from multistore_core.commands import StoreKind
 from projections.queries import DashboardFilter
 
-router = APIRouter(tags=["reports"], dependencies=[Depends(permitted(Permission.READ_DASHBOARD))])
+router = APIRouter(
+    tags=["reports"],
+    dependencies=[Depends(permitted(Permission.READ_DASHBOARD))],
+    responses=problem_responses(401, 403, 422, 503),
+)
 
 
 @router.get("/reports/dashboard", response_model=DashboardPublic)

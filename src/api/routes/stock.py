@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import Permission
 from api.deps import ContextDep, FreshViewsDep, MultiStoreDep, permitted
+from api.errors import problem_responses
 from api.routes._utils import positioned
 from api.schemas import (
     AdjustStockBody,
@@ -16,24 +17,33 @@ from api.schemas import (
 )
 from multistore_core import commands as c
 
-router = APIRouter(prefix="/stores/{store}/stock", tags=["stock"])
+router = APIRouter(
+    prefix="/stores/{store}/stock", tags=["stock"], responses=problem_responses(401, 403, 422)
+)
 Manage = [Depends(permitted(Permission.MANAGE_STOCK))]
 Read = [Depends(permitted(Permission.READ_STOCK))]
+Refusals = problem_responses(404, 409)
 
 
-@router.get("", response_model=list[StockRowPublic], dependencies=Read)
+@router.get(
+    "", response_model=list[StockRowPublic], dependencies=Read, responses=problem_responses(503)
+)
 def list_stock(store: str, views: FreshViewsDep) -> object:
     """Every SKU stocked at the store, from the stock view."""
     return views.stock_at_store(store)
 
 
-@router.get("/{sku}", response_model=StockLevelPublic, dependencies=Read)
+@router.get(
+    "/{sku}", response_model=StockLevelPublic, dependencies=Read, responses=problem_responses(404)
+)
 def get_stock_level(store: str, sku: str, multistore: MultiStoreDep) -> object:
     """Exact stock of one SKU at the store, from the write side."""
     return multistore.stock_level(store, sku)
 
 
-@router.post("/{sku}/receipts", response_model=StockLevelPublic, dependencies=Manage)
+@router.post(
+    "/{sku}/receipts", response_model=StockLevelPublic, dependencies=Manage, responses=Refusals
+)
 def receive_stock(
     store: str,
     sku: str,
@@ -47,7 +57,9 @@ def receive_stock(
     return positioned(response, multistore.receive_stock(command, context))
 
 
-@router.post("/{sku}/adjustments", response_model=StockLevelPublic, dependencies=Manage)
+@router.post(
+    "/{sku}/adjustments", response_model=StockLevelPublic, dependencies=Manage, responses=Refusals
+)
 def adjust_stock(
     store: str,
     sku: str,
@@ -61,7 +73,9 @@ def adjust_stock(
     return positioned(response, multistore.adjust_stock(command, context))
 
 
-@router.put("/{sku}/safety-stock", response_model=StockLevelPublic, dependencies=Manage)
+@router.put(
+    "/{sku}/safety-stock", response_model=StockLevelPublic, dependencies=Manage, responses=Refusals
+)
 def set_safety_stock(
     store: str,
     sku: str,

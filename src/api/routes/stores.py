@@ -6,15 +6,23 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import Permission
 from api.deps import ContextDep, MultiStoreDep, permitted
+from api.errors import problem_responses
 from api.routes._utils import positioned
 from api.schemas import CloseStoreBody, Receipt, StorePublic, UpdateStoreBody
 from multistore_core import commands as c
 
-router = APIRouter(prefix="/stores", tags=["stores"])
+router = APIRouter(prefix="/stores", tags=["stores"], responses=problem_responses(401, 403, 422))
 Manage = [Depends(permitted(Permission.MANAGE_CHAIN))]
+Refusals = problem_responses(404, 409)
 
 
-@router.post("", status_code=201, response_model=Receipt, dependencies=Manage)
+@router.post(
+    "",
+    status_code=201,
+    response_model=Receipt,
+    dependencies=Manage,
+    responses=problem_responses(409),
+)
 def register_store(
     body: c.RegisterStore, multistore: MultiStoreDep, context: ContextDep, response: Response
 ) -> object:
@@ -24,14 +32,17 @@ def register_store(
 
 
 @router.get(
-    "/{code}", response_model=StorePublic, dependencies=[Depends(permitted(Permission.READ_CHAIN))]
+    "/{code}",
+    response_model=StorePublic,
+    dependencies=[Depends(permitted(Permission.READ_CHAIN))],
+    responses=problem_responses(404),
 )
 def get_store(code: str, multistore: MultiStoreDep) -> object:
     """One store's details and whether it is open."""
     return multistore.get_store(code)
 
 
-@router.patch("/{code}", response_model=Receipt, dependencies=Manage)
+@router.patch("/{code}", response_model=Receipt, dependencies=Manage, responses=Refusals)
 def update_store(
     code: str,
     body: UpdateStoreBody,
@@ -44,7 +55,7 @@ def update_store(
     return positioned(response, multistore.update_store(command, context))
 
 
-@router.post("/{code}/close", response_model=Receipt, dependencies=Manage)
+@router.post("/{code}/close", response_model=Receipt, dependencies=Manage, responses=Refusals)
 def close_store(
     code: str,
     multistore: MultiStoreDep,
@@ -57,7 +68,7 @@ def close_store(
     return positioned(response, multistore.close_store(command, context))
 
 
-@router.post("/{code}/reopen", response_model=Receipt, dependencies=Manage)
+@router.post("/{code}/reopen", response_model=Receipt, dependencies=Manage, responses=Refusals)
 def reopen_store(
     code: str, multistore: MultiStoreDep, context: ContextDep, response: Response
 ) -> object:

@@ -13,6 +13,7 @@ from api.deps import (
     VisibleTransferId,
     permitted,
 )
+from api.errors import problem_responses
 from api.routes._utils import positioned
 from api.schemas import (
     CancelTransferBody,
@@ -23,15 +24,19 @@ from api.schemas import (
 )
 from multistore_core import commands as c
 
-router = APIRouter(prefix="/transfers", tags=["transfers"])
+router = APIRouter(
+    prefix="/transfers", tags=["transfers"], responses=problem_responses(401, 403, 422)
+)
 Manage = [Depends(permitted(Permission.MANAGE_TRANSFERS))]
 Approve = [Depends(permitted(Permission.APPROVE_TRANSFERS))]
+Refusals = problem_responses(404, 409)
 
 
 @router.get(
     "",
     response_model=list[TransferRowPublic],
     dependencies=[Depends(permitted(Permission.READ_TRANSFERS))],
+    responses=problem_responses(503),
 )
 def list_transfers_in_flight(
     caller: CallerDep, views: FreshViewsDep, store: str | None = None
@@ -40,7 +45,9 @@ def list_transfers_in_flight(
     return views.transfers_in_flight(caller.scope(store))
 
 
-@router.post("", status_code=201, response_model=TransferPublic, dependencies=Manage)
+@router.post(
+    "", status_code=201, response_model=TransferPublic, dependencies=Manage, responses=Refusals
+)
 def request_transfer(
     body: c.RequestTransfer,
     caller: CallerDep,
@@ -60,13 +67,19 @@ def request_transfer(
     "/{transfer_id}",
     response_model=TransferPublic,
     dependencies=[Depends(permitted(Permission.READ_TRANSFERS))],
+    responses=problem_responses(404),
 )
 def get_transfer(transfer_id: VisibleTransferId, multistore: MultiStoreDep) -> object:
     """One transfer with its lines and what has been received."""
     return multistore.transfer_summary(transfer_id)
 
 
-@router.post("/{transfer_id}/approve", response_model=TransferPublic, dependencies=Approve)
+@router.post(
+    "/{transfer_id}/approve",
+    response_model=TransferPublic,
+    dependencies=Approve,
+    responses=Refusals,
+)
 def approve_transfer(
     transfer_id: str, multistore: MultiStoreDep, context: ContextDep, response: Response
 ) -> object:
@@ -75,7 +88,9 @@ def approve_transfer(
     return positioned(response, multistore.approve_transfer(command, context))
 
 
-@router.post("/{transfer_id}/reject", response_model=TransferPublic, dependencies=Approve)
+@router.post(
+    "/{transfer_id}/reject", response_model=TransferPublic, dependencies=Approve, responses=Refusals
+)
 def reject_transfer(
     transfer_id: str,
     body: RejectTransferBody,
@@ -88,7 +103,9 @@ def reject_transfer(
     return positioned(response, multistore.reject_transfer(command, context))
 
 
-@router.post("/{transfer_id}/cancel", response_model=TransferPublic, dependencies=Manage)
+@router.post(
+    "/{transfer_id}/cancel", response_model=TransferPublic, dependencies=Manage, responses=Refusals
+)
 def cancel_transfer(
     transfer_id: VisibleTransferId,
     multistore: MultiStoreDep,
@@ -101,7 +118,9 @@ def cancel_transfer(
     return positioned(response, multistore.cancel_transfer(command, context))
 
 
-@router.post("/{transfer_id}/ship", response_model=TransferPublic, dependencies=Manage)
+@router.post(
+    "/{transfer_id}/ship", response_model=TransferPublic, dependencies=Manage, responses=Refusals
+)
 def ship_transfer(
     transfer_id: VisibleTransferId,
     multistore: MultiStoreDep,
@@ -113,7 +132,12 @@ def ship_transfer(
     return positioned(response, multistore.ship_transfer(command, context))
 
 
-@router.post("/{transfer_id}/receive", response_model=TransferPublic, dependencies=Manage)
+@router.post(
+    "/{transfer_id}/receive",
+    response_model=TransferPublic,
+    dependencies=Manage,
+    responses=Refusals,
+)
 def receive_transfer(
     transfer_id: VisibleTransferId,
     multistore: MultiStoreDep,

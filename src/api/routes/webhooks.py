@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from api.auth import Permission
 from api.deps import MultiStoreDep, permitted
+from api.errors import problem_responses
 from api.routes.events import event_types
 from integration.subscriptions import Attempt, Subscription, SubscriptionStore
 from multistore_core import MultiStore
@@ -22,7 +23,9 @@ router = APIRouter(
     prefix="/webhooks",
     tags=["webhooks"],
     dependencies=[Depends(permitted(Permission.MANAGE_WEBHOOKS))],
+    responses=problem_responses(401, 403, 422),
 )
+Unknown = problem_responses(404)
 
 
 def get_subscriptions(request: Request) -> SubscriptionStore:
@@ -175,7 +178,7 @@ def delivery(attempt: Attempt) -> DeliveryPublic:
     )
 
 
-@router.post("", status_code=201, response_model=WebhookCreated)
+@router.post("", status_code=201, response_model=WebhookCreated, responses=Unknown)
 def create_webhook(
     body: WebhookCreate,
     subscriptions: SubscriptionsDep,
@@ -210,7 +213,7 @@ def list_webhooks(
     return [public(subscription, head) for subscription in subscriptions.all()]
 
 
-@router.get("/{subscription_id}", response_model=WebhookPublic)
+@router.get("/{subscription_id}", response_model=WebhookPublic, responses=Unknown)
 def get_webhook(
     subscription_id: str, subscriptions: SubscriptionsDep, multistore: MultiStoreDep
 ) -> WebhookPublic:
@@ -218,7 +221,7 @@ def get_webhook(
     return public(subscriptions.get(subscription_id), multistore.log_position())
 
 
-@router.patch("/{subscription_id}", response_model=WebhookPublic)
+@router.patch("/{subscription_id}", response_model=WebhookPublic, responses=Unknown)
 def change_webhook(
     subscription_id: str,
     body: WebhookChange,
@@ -237,7 +240,7 @@ def change_webhook(
     return public(changed, multistore.log_position())
 
 
-@router.post("/{subscription_id}/pause", response_model=WebhookPublic)
+@router.post("/{subscription_id}/pause", response_model=WebhookPublic, responses=Unknown)
 def pause_webhook(
     subscription_id: str, subscriptions: SubscriptionsDep, multistore: MultiStoreDep
 ) -> WebhookPublic:
@@ -246,7 +249,7 @@ def pause_webhook(
     return public(paused, multistore.log_position())
 
 
-@router.post("/{subscription_id}/resume", response_model=WebhookPublic)
+@router.post("/{subscription_id}/resume", response_model=WebhookPublic, responses=Unknown)
 def resume_webhook(
     subscription_id: str, subscriptions: SubscriptionsDep, multistore: MultiStoreDep
 ) -> WebhookPublic:
@@ -254,14 +257,14 @@ def resume_webhook(
     return public(subscriptions.resume(subscription_id), multistore.log_position())
 
 
-@router.delete("/{subscription_id}", status_code=204)
+@router.delete("/{subscription_id}", status_code=204, responses=Unknown)
 def delete_webhook(subscription_id: str, subscriptions: SubscriptionsDep) -> Response:
     """Remove a subscription and its delivery log."""
     subscriptions.delete(subscription_id)
     return Response(status_code=204)
 
 
-@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryPublic])
+@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryPublic], responses=Unknown)
 def list_deliveries(
     subscription_id: str,
     subscriptions: SubscriptionsDep,
