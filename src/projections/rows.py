@@ -129,10 +129,13 @@ class Rows:
 
 
 class DriverStatement:
-    """A table write compiled once for a connection's dialect, run with the driver's own
-    ``executemany`` (inserts on PostgreSQL: ``COPY``): each value is converted by its column
-    type's SQLAlchemy bind processor, exactly as ``Connection.execute`` would, without
-    SQLAlchemy's per-row bookkeeping."""
+    """A table write compiled once for a connection's dialect and run through the driver,
+    with each value converted by its column type's SQLAlchemy bind processor (exactly as
+    ``Connection.execute`` would) but without SQLAlchemy's per-row bookkeeping.
+
+    SQLite runs it with ``executemany``. PostgreSQL takes all the rows in one statement:
+    inserts by ``COPY``, updates as one ``UPDATE ... FROM unnest(<one array per column>)``.
+    """
 
     def __init__(
         self,
@@ -153,33 +156,47 @@ class DriverStatement:
         )
         self.sql = str(compiled)
         names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        self.named = not compiled.positional
-        self.names = names
         self.columns = [bound_keys.get(name, name) for name in names]
         self.processors = [
             (index, process)
             for index, column in enumerate(self.columns)
             if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
         ]
+        self.copies = self.sql.startswith("INSERT INTO ")
+        self.bulk_sql: str | None = None
+        if dialect.name == "postgresql":
+            self.bulk_sql = self._copy() if self.copies else self._unnest(table, dialect, fixed)
+        else:
+            assert compiled.positional, "executemany takes rows as tuples"
 
+    def _copy(self) -> str:
         # "INSERT INTO <table> (<columns>) VALUES ..." -> "COPY <table> (<columns>) FROM STDIN"
         target = self.sql.removeprefix("INSERT INTO ").partition(" VALUES")[0]
-        copies = dialect.name == "postgresql" and self.sql.startswith("INSERT INTO ")
-        self.copy_sql = f"COPY {target} FROM STDIN" if copies else None
+        return f"COPY {target} FROM STDIN"
+
+    def _unnest(self, table: Table, dialect: Any, keys: Sequence[str]) -> str:
+        target = self.sql.removeprefix("UPDATE ").partition(" SET ")[0]
+        quote = dialect.identifier_preparer.quote
+        arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect)}[]" for name in self.columns)
+        aliases = ", ".join(quote(name) for name in self.columns)
+        sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in self.columns[: -len(keys)])
+        match = " AND ".join(f"t.{quote(name)} = v.{quote(name)}" for name in keys)
+        source = f"unnest({arrays}) AS v({aliases})"
+        return f"UPDATE {target} AS t SET {sets} FROM {source} WHERE {match}"
 
     def run(self, connection: Connection, rows: Iterable[Row]) -> None:
         values = self.values(rows)
-        if self.copy_sql is not None:
-            with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-                with cursor.copy(self.copy_sql) as copy:
+        if self.bulk_sql is None:
+            connection.exec_driver_sql(self.sql, [tuple(row) for row in values])
+            return
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            if self.copies:
+                with cursor.copy(self.bulk_sql) as copy:
                     for row in values:
                         copy.write_row(row)
-        elif self.named:
-            names = self.names
-            named = [dict(zip(names, row, strict=True)) for row in values]
-            connection.exec_driver_sql(self.sql, named)
-        else:
-            connection.exec_driver_sql(self.sql, [tuple(row) for row in values])
+            else:
+                columns = [list(column) for column in zip(*values, strict=True)]
+                cursor.execute(self.bulk_sql, columns)
 
     def values(self, rows: Iterable[Row]) -> list[list[Any]]:
         columns, processors = self.columns, self.processors
