@@ -63,7 +63,7 @@ class Runner:
         views: ViewStore,
         projections: Sequence[Projection] | None = None,
         batch_size: int = 1000,
-        poll_seconds: float = 0.05,
+        poll_seconds: float = 0.01,
         on_batch: BatchListener | None = None,
     ) -> None:
         self.app = app

@@ -25,7 +25,7 @@ class ProjectionSettings(BaseSettings):
         ),
     )
     projections_batch_size: int = Field(default=1000, ge=1, le=100_000)
-    projections_poll_seconds: float = Field(default=0.05, gt=0, le=60)
+    projections_poll_seconds: float = Field(default=0.01, gt=0, le=60)
 
 
 def views_url(settings: Settings, views: ProjectionSettings) -> str:
