@@ -136,6 +136,7 @@ class GroupCommitter:
                 except Exception as error:  # the database failed: every caller hears of it
                     if saving is not None:
                         self._settle(saving, error)
+                        self._fail(saving.batch, error)
                         saving = None
                     self._fail(batch, error)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from multistore_core import MultiStore, Settings
 from multistore_core.commands import OrderLine, PlaceOrder
@@ -105,3 +107,30 @@ def test_a_working_copy_shares_nothing_mutable_with_the_cached_aggregate(
     assert isinstance(copied_order, Order)
     copied_order.lines[0]["quantity"] = 99
     assert order.lines[0]["quantity"] == 2
+
+
+def test_a_database_failure_while_deciding_again_after_a_conflict_reaches_the_caller(
+    grouped: MultiStore,
+) -> None:
+    saves: list[int] = []
+
+    def failing_save(*objs: Any, **kwargs: Any) -> Any:
+        saves.append(len(objs))
+        if len(saves) == 1:
+            raise IntegrityError("another writer took this version")
+        raise RuntimeError("database down")
+
+    grouped.save = failing_save  # type: ignore[method-assign]
+    outcome: list[Any] = []
+    caller = threading.Thread(
+        target=lambda: outcome.append(
+            run_as_one_batch(grouped, [_order(grouped, "O-1", TEA_001=1)])
+        )
+    )
+    caller.start()
+    caller.join(timeout=30)
+
+    assert not caller.is_alive(), "the caller was left waiting"
+    assert [type(error) for error in outcome[0]] == [RuntimeError]
+    assert len(saves) == 2
+    assert grouped.stock_level("SH01", "TEA-001").reserved == 0
