@@ -8,6 +8,7 @@ from multiprocessing import get_context
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from multistore_core import MultiStore, Settings
+from multistore_core.audit.replay import gc_paused
 from projections.database import ViewStore
 from projections.projection import Projection
 from projections.runner import Runner
@@ -48,7 +49,9 @@ def rebuild(
     )
     durable = not views.is_memory and app.settings.backend != "memory"
     groups = share_out(projections, processes if durable else 1)
-    with Progress(*columns, disable=not show_progress) as progress:
+    # The rows of a whole batch stay in memory: a collector pass over them all at every
+    # allocation threshold would cost a third of the time, and they hold no reference cycles.
+    with gc_paused(), Progress(*columns, disable=not show_progress) as progress:
         task = progress.add_task("rebuild", total=head)
         if len(groups) == 1:
             runner = Runner(app, views, projections, batch_size=batch_size)
@@ -86,9 +89,10 @@ def replay(
     app = MultiStore(settings)
     views = ViewStore(views_url)
     try:
-        runner = Runner(app, views, build_views(names), batch_size=REBUILD_BATCH)
-        while runner.position < head and runner.step():
-            pass
+        runner = Runner(app, views, build_views(names), batch_size=batch_size)
+        with gc_paused():
+            while runner.position < head and runner.step():
+                pass
     finally:
         views.dispose()
         app.close()
