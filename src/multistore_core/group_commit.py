@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -208,8 +210,11 @@ class GroupCommitter:
         return True
 
     def _commit(self, batch: list[_Pending]) -> None:
-        """Decide and save ``batch`` now, deciding again after a conflict."""
+        """Decide and save ``batch`` now, deciding again after a conflict (after a jittered
+        pause that grows with each attempt, so committers of several processes stop colliding)."""
         for attempt in range(self._retries + 1):
+            if attempt > 0:
+                time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
             if attempt > 1:
                 self._cache.clear()
             self._catch_up()
