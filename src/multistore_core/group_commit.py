@@ -62,6 +62,7 @@ class GroupCommitter:
     Aggregates stay cached between batches; before each batch the cache catches up with events
     other writers appended to the log, and a version conflict (or a ``redecide_on`` error from
     a decision that read something another writer had just changed) decides the batch again.
+    A second thread saves each batch while the committer decides the next one (``_commit_ahead``).
     """
 
     def __init__(
