@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor, wait
 from multiprocessing import get_context
 
@@ -86,6 +87,9 @@ def replay(
     settings: Settings, views_url: str, names: list[str], head: int, batch_size: int
 ) -> None:
     """A worker process's part of a rebuild: replay the log up to ``head`` into ``names``."""
+    # The parent's application has created the event store's tables. Workers creating them
+    # again at the same moment collide in PostgreSQL's catalog ("tuple concurrently updated").
+    os.environ["CREATE_TABLE"] = "false"
     app = MultiStore(settings)
     views = ViewStore(views_url)
     try:
