@@ -44,9 +44,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[ProjectionSettings().projections_poll_seconds],
         help="runner poll intervals to measure the lag with",
     )
-    parser.add_argument(
-        "--processes", type=int, nargs="+", default=[1, 2], help="rebuild worker processes"
-    )
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/projections/results"))
     return parser.parse_args(argv)
@@ -86,17 +83,16 @@ def rebuild_rates(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         LogReader(app).read(0, head)
         reader_rate = head / (time.perf_counter() - started)
         views = ViewStore(url)
-        rates: dict[int, list[float]] = {processes: [] for processes in args.processes}
+        rates = []
         for _ in range(args.repeat):
-            for processes in args.processes:
-                started = time.perf_counter()
-                rebuild(app, views, processes=processes, show_progress=False)
-                rates[processes].append(head / (time.perf_counter() - started))
-                print(
-                    f"{backend:10} rebuild {head} events, {processes} process(es): "
-                    f"{rates[processes][-1]:,.0f} events/s (load {os.getloadavg()[0]:.1f})",
-                    flush=True,
-                )
+            started = time.perf_counter()
+            rebuild(app, views, show_progress=False)
+            rates.append(head / (time.perf_counter() - started))
+            print(
+                f"{backend:10} rebuild {head} events: {rates[-1]:,.0f} events/s "
+                f"(load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
         views.dispose()
         app.close()
     return {
@@ -106,14 +102,8 @@ def rebuild_rates(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "log_built_in_s": round(built_in, 1),
         "mapper_decode_events_per_s": round(mapper_rate),
         "log_reader_events_per_s": round(reader_rate),
-        "rebuilds": [
-            {
-                "processes": processes,
-                "events_per_s": [round(rate) for rate in runs],
-                "events_per_s_median": round(statistics.median(runs)),
-            }
-            for processes, runs in rates.items()
-        ],
+        "rebuild_events_per_s": [round(rate) for rate in rates],
+        "rebuild_events_per_s_median": round(statistics.median(rates)),
     }
 
 
@@ -141,16 +131,14 @@ def markdown(report: dict[str, Any]) -> str:
         f"Machine: {report['machine']['description']}; load average at start "
         f"{', '.join(f'{x:.1f}' for x in report['machine']['load_average_at_start'])}.",
         "",
-        "| backend | log events | processes | rebuild events/s (median) | runs |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| backend | log events | rebuild events/s (median) | runs |",
+        "| --- | ---: | ---: | --- |",
     ]
     for run in report["rebuild"]:
-        for rebuilt in run["rebuilds"]:
-            lines.append(
-                f"| {run['backend']} | {run['events']:,} | {rebuilt['processes']} | "
-                f"{rebuilt['events_per_s_median']:,} | "
-                f"{', '.join(f'{r:,}' for r in rebuilt['events_per_s'])} |"
-            )
+        lines.append(
+            f"| {run['backend']} | {run['events']:,} | {run['rebuild_events_per_s_median']:,} | "
+            f"{', '.join(f'{r:,}' for r in run['rebuild_events_per_s'])} |"
+        )
     lines += [
         "",
         "| backend | read and decode with the mapper, events/s | read with LogReader, events/s |",

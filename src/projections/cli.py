@@ -30,20 +30,8 @@ def register(subparsers: Any) -> None:
     ).set_defaults(run=run)
     rebuilding = commands.add_parser("rebuild", help="drop views and replay the whole log")
     rebuilding.add_argument("name", nargs="?", choices=VIEW_NAMES, help="one view (default: all)")
-    rebuilding.add_argument(
-        "--processes",
-        type=_at_least_one,
-        default=1,
-        help="worker processes to share the views out among (default 1)",
-    )
     rebuilding.set_defaults(run=rebuild_views)
     commands.add_parser("status", help="each view's position and lag").set_defaults(run=status)
-
-
-def _at_least_one(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"--processes must be a whole number >= 1, not {text!r}")
-    return int(text)
 
 
 def _open() -> tuple[MultiStore, ViewStore, ProjectionSettings]:
@@ -76,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 def rebuild_views(args: argparse.Namespace) -> int:
     app, views, _ = _open()
     names = [args.name] if args.name else None
-    head = rebuild(app, views, names, processes=args.processes)
+    head = rebuild(app, views, names)
     Console().print(f"rebuilt {args.name or 'every view'} up to log position {head}")
     views.dispose()
     return 0

@@ -12,14 +12,12 @@ def test_the_projections_benchmark_writes_its_json_and_markdown_reports(tmp_path
     main(
         [
             "--events", "300", "--repeat", "1", "--rate", "100", "--lag-seconds", "0.5",
-            "--processes", "1", "--backends", "sqlite", "--out", str(tmp_path),
+            "--backends", "sqlite", "--out", str(tmp_path),
         ]
     )  # fmt: skip
     report = json.loads((tmp_path / "results.json").read_text())
     [rebuilt] = report["rebuild"]
-    assert rebuilt["events"] >= 300
-    assert [run["processes"] for run in rebuilt["rebuilds"]] == [1]
-    assert rebuilt["rebuilds"][0]["events_per_s_median"] > 0
+    assert rebuilt["events"] >= 300 and rebuilt["rebuild_events_per_s_median"] > 0
     [lag] = report["lag"]
     assert lag["samples"] == lag["orders"] == 50
     assert lag["lag_ms_median"] is not None and lag["lag_ms_median"] > 0

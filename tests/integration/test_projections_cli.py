@@ -36,27 +36,3 @@ def test_rebuilding_an_unknown_view_is_refused(
     with pytest.raises(SystemExit):
         main(["projections", "rebuild", "nonsense"])
 
-
-def test_a_rebuild_shared_among_two_processes_reaches_the_log_head(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    app = MultiStore(Settings(database_url=sqlite_url))
-    build_chain(app)
-    monkeypatch.setenv("MULTISTORE_DATABASE_URL", sqlite_url)
-    assert main(["projections", "rebuild", "--processes", "2"]) == 0
-    assert f"rebuilt every view up to log position {app.log_position()}" in capsys.readouterr().out
-    views = ViewStore(sqlite_url)
-    assert set(views.positions().values()) == {app.log_position()}
-    row = ViewQueries(views, app.log_position).stock_for("HZ01", "CUP-002")
-    assert row is not None and row.on_hand == 10
-    views.dispose()
-    app.close()
-
-
-def test_a_rebuild_with_no_processes_is_refused_naming_the_option(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("MULTISTORE_DATABASE_URL", sqlite_url)
-    with pytest.raises(SystemExit):
-        main(["projections", "rebuild", "--processes", "0"])
-    assert "--processes must be a whole number >= 1, not '0'" in capsys.readouterr().err

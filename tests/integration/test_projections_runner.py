@@ -98,11 +98,9 @@ def test_a_runner_killed_mid_stream_resumes_to_the_views_of_a_fresh_replay(
     assert dump(views) == dump(fresh_replay(app, tmp_path))
 
 
-@pytest.mark.parametrize(
-    ("batch_size", "processes"), [(REBUILD_BATCH, 1), (40, 1), (REBUILD_BATCH, 2)]
-)
+@pytest.mark.parametrize("batch_size", [REBUILD_BATCH, 40])
 def test_a_rebuilt_view_equals_the_live_view_after_a_long_random_history(
-    database_url: str, batch_size: int, processes: int
+    database_url: str, batch_size: int
 ) -> None:
     app, clock = chain_on(database_url, steps=50)
     views = ViewStore(database_url)
@@ -114,7 +112,7 @@ def test_a_rebuilt_view_equals_the_live_view_after_a_long_random_history(
         live.stop()
     before = dump(views)
     assert before["view_orders"], "the history placed orders"
-    rebuild(app, views, batch_size=batch_size, processes=processes, show_progress=False)
+    rebuild(app, views, batch_size=batch_size, show_progress=False)
     assert dump(views) == before
 
 
