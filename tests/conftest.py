@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import psycopg
@@ -16,6 +17,22 @@ from support import FakeClock, build_chain
 POSTGRES_URL = os.environ.get(
     "MULTISTORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture(autouse=True)
+def _close_applications(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every application a test opens, so its database connections do not pile up."""
+    opened: list[MultiStore] = []
+    open_application = MultiStore.__init__
+
+    def opening(self: MultiStore, *args: Any, **kwargs: Any) -> None:
+        open_application(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(MultiStore, "__init__", opening)
+    yield
+    for app in opened:
+        app.close()
 
 
 @pytest.fixture
