@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -178,3 +180,19 @@ def parse_json(data: bytes | memoryview) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         parsed = json.loads(bytes(data))
     return parsed
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a replay builds up millions of small objects.
+
+    The replay makes no reference cycles; left on, the collector rescans every live object
+    again and again as the books grow, which more than halves the replay rate.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from multistore_core import MultiStore
-from multistore_core.audit.replay import gc_paused
+from multistore_core.log_reader import gc_paused
 from projections.database import ViewStore
 from projections.runner import Runner
 from projections.views import build_views

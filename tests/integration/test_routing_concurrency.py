@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -15,30 +14,12 @@ from multistore_core.errors import NoStoreCanServe
 from multistore_core.ids import stock_item_id
 from multistore_core.results import OrderSummary
 from routing_support import FrozenSource, build_city, events_since, routed
+from support import run_threads
 
 pytestmark = pytest.mark.postgres
 STOCK = {"NEAR": {"TEA": 6}, "MID": {"CUP": 6}, "FAR": {"TEA": 6, "CUP": 3}}
 BUYERS = 8
 ORDERS_EACH = 5
-
-
-def run_threads(work: Any, count: int) -> None:
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def body(index: int) -> None:
-        start.wait()
-        try:
-            work(index)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "group-commit"])

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import read_pages
-from multistore_core.audit.replay import Replay, gc_paused
+from multistore_core.audit.replay import Replay
+from multistore_core.log_reader import gc_paused
 
 
 @dataclass(frozen=True)

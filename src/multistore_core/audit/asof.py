@@ -6,7 +6,7 @@ from datetime import datetime
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import read_pages, topics_of
-from multistore_core.audit.replay import Replay, gc_paused
+from multistore_core.audit.replay import Replay
 from multistore_core.domain.base import Entity
 from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order
@@ -18,6 +18,7 @@ from multistore_core.errors import (
     UnknownOrder,
     UnknownTransfer,
 )
+from multistore_core.log_reader import gc_paused
 from multistore_core.results import MemberSummary, OrderSummary, StockLevel, TransferSummary
 
 

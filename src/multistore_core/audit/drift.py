@@ -11,7 +11,8 @@ from sqlalchemy import Table, select
 
 from multistore_core.application import MultiStore
 from multistore_core.audit.log import money, read_pages
-from multistore_core.audit.replay import Replay, gc_paused
+from multistore_core.audit.replay import Replay
+from multistore_core.log_reader import gc_paused
 from projections.database import ViewStore
 from projections.members import members
 from projections.sales import orders

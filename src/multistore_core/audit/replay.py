@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -24,22 +22,6 @@ CREATIONS = {
     "MemberAccount.Enrolled",
     "Transfer.Requested",
 }
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a replay builds up millions of small objects.
-
-    The replay makes no reference cycles; left on, the collector rescans every live object
-    again and again as the books grow, which more than halves the replay rate.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Directory(Book):
