@@ -3,47 +3,38 @@
 from __future__ import annotations
 
 import math
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
-from typing import Any, TypeVar
-from uuid import UUID, uuid4, uuid5
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from multistore_core import commands as c
-from multistore_core.context import Clock, CommandContext, issuing, utc_now
+from multistore_core.application_base import Decision, StaleRead, _raise
+from multistore_core.context import Clock, CommandContext, utc_now
 from multistore_core.domain.base import Entity
-from multistore_core.domain.catalog import CENT, CatalogItem
+from multistore_core.domain.catalog import CatalogItem
 from multistore_core.domain.customer_order import CustomerOrder
 from multistore_core.domain.member import MemberAccount
 from multistore_core.domain.order import Order, line_total
 from multistore_core.domain.stock import StockItem
 from multistore_core.domain.store import Store
-from multistore_core.domain.transfer import Transfer
 from multistore_core.errors import (
     AlreadyExists,
     Attempt,
-    ConcurrencyConflict,
     IdempotencyConflict,
     InsufficientStock,
     InvalidCommand,
     NoStoreCanServe,
     Shortage,
     StoreClosed,
-    UnknownMember,
     UnknownOrder,
     UnknownSku,
     UnknownStore,
-    UnknownTransfer,
 )
-from multistore_core.group_commit import GroupCommitter
 from multistore_core.ids import (
     NAMESPACE,
     catalog_item_id,
@@ -51,34 +42,19 @@ from multistore_core.ids import (
     order_id,
     stock_item_id,
     store_id,
-    transfer_id,
 )
+from multistore_core.member_commands import MemberCommands
 from multistore_core.results import (
-    MemberSummary,
     OrderSummary,
-    PointsExpiry,
     Receipt,
-    SettlementLine,
     StockLevel,
-    TransferSuggestion,
-    TransferSummary,
 )
 from multistore_core.routing import Route, RouteRequest, StockSource, StoreStock, choose, with_truth
 from multistore_core.settings import Settings
-
-R = TypeVar(
-    "R", Receipt, StockLevel, OrderSummary, TransferSummary, MemberSummary, PointsExpiry
-)
-A = TypeVar("A", bound=Entity)
-K = TypeVar("K")
-Decision = tuple[Sequence[Entity], R]
+from multistore_core.transfer_commands import TransferCommands
 
 
-class StaleRead(Exception):
-    """What a command read changed before it could save: decide again, like a version conflict."""
-
-
-class MultiStore(Application[UUID]):
+class MultiStore(MemberCommands, TransferCommands):
     """The chain's write side. Each public command method is one use case."""
 
     name = "MultiStore"
@@ -89,107 +65,10 @@ class MultiStore(Application[UUID]):
         clock: Clock = utc_now,
         stock_source: StockSource | None = None,
     ) -> None:
-        self.settings = settings or Settings()
-        self.clock = clock
         # Where routed orders find candidate stores: the stock view when serving the API,
         # else this application's own stock items (exact, slower).
         self.stock_source: StockSource = stock_source or self
-        super().__init__(env=self.settings.eventsourcing_env())
-        self._committer = (
-            GroupCommitter(self, self.settings.conflict_retries, redecide_on=(StaleRead,))
-            if self.settings.group_commit
-            else None
-        )
-        self._expiry_lock = threading.Lock()
-        self._expiry_position = 0
-        self._unpaid: dict[str, datetime] = {}
-        self._key_lock = threading.Lock()
-        self._key_index: dict[type[Any], tuple[int, set[Any]]] = {}
-
-    # the write path
-
-    def _execute(
-        self,
-        command: c.Command,
-        context: CommandContext | None,
-        decide: Callable[[], Decision[R]],
-        reads: Sequence[UUID] = (),
-    ) -> R:
-        """Run ``decide`` and save what it changed in one transaction, retrying on conflict.
-
-        ``reads``: aggregates ``decide`` will look up, which group commit loads in bulk.
-        """
-        key = getattr(command, "idempotency_key", None)
-
-        def issued() -> Decision[R]:
-            with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
-                return decide()
-
-        if self._committer is not None:
-            grouped: R = self._committer.execute(type(command).__name__, issued, reads)
-            return grouped
-        attempts = self.settings.conflict_retries + 1
-        for attempt in range(attempts):
-            try:
-                aggregates, result = issued()
-                changed = [a for a in aggregates if a.pending_events]
-                if not changed:
-                    return result
-                recordings = self.save(*changed)
-            except (IntegrityError, StaleRead):
-                time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
-                continue
-            return replace(result, position=recordings[-1].notification.id)
-        raise ConcurrencyConflict(type(command).__name__, attempts)
-
-    def _find(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A | None:
-        if version is None and self._committer is not None and self._committer.is_deciding():
-            aggregate: Entity | None = self._committer.find(aggregate_id)
-        else:
-            try:
-                aggregate = self.repository.get(aggregate_id, version=version)
-            except AggregateNotFoundError:
-                return None
-        if aggregate is None:
-            return None
-        assert isinstance(aggregate, cls)
-        return aggregate
-
-    def _store(self, code: str, field: str = "store") -> Store:
-        return self._find(Store, store_id(code)) or _raise(UnknownStore(code, field))
-
-    def _catalog_item(self, sku: str, field: str = "sku") -> CatalogItem:
-        return self._find(CatalogItem, catalog_item_id(sku)) or _raise(UnknownSku(sku, field))
-
-    def _order(self, ref: str) -> Order:
-        found = self._find(Entity, order_id(ref))
-        if isinstance(found, CustomerOrder):
-            parts = ", ".join(found.part_ids)
-            raise InvalidCommand("order_id", f"{ref!r} is split into {parts}: act on each part")
-        if found is None:
-            raise UnknownOrder(ref)
-        assert isinstance(found, Order)
-        return found
-
-    def _split_or_order(self, ref: str) -> tuple[CustomerOrder | None, list[Order]]:
-        """A split order (found by its ref or a part's) with its parts, or one plain order."""
-        found = self._find(Entity, order_id(ref))
-        if isinstance(found, Order) and found.customer_order is not None:
-            found = self._find(Entity, order_id(found.customer_order))
-        if isinstance(found, CustomerOrder):
-            return found, [self._order(part) for part in found.part_ids]
-        return None, [self._order(ref)]
-
-    def _stock_item(self, store: str, sku: str) -> StockItem:
-        """The stock item of a known store and SKU, opened empty if it has no history yet."""
-        self._store(store)
-        self._catalog_item(sku)
-        item = self._find(StockItem, stock_item_id(store, sku))
-        return item or StockItem(store=store, sku=sku)
-
-    def log_position(self) -> int:
-        """The position of the newest event in the log (0 when empty)."""
-        return self.recorder.max_notification_id() or 0
+        super().__init__(settings, clock)
 
     # stores
 
@@ -416,9 +295,7 @@ class MultiStore(Application[UUID]):
 
     # routing
 
-    def _place_routed(
-        self, command: c.PlaceOrder, context: CommandContext | None
-    ) -> OrderSummary:
+    def _place_routed(self, command: c.PlaceOrder, context: CommandContext | None) -> OrderSummary:
         """Route an order that names no store: rank stores by the stock source (which may be
         behind), let the stock items confirm, and re-route with what they said when they
         refuse, up to ``routing_attempts`` routes."""
@@ -708,11 +585,6 @@ class MultiStore(Application[UUID]):
 
     # points on orders
 
-    def points_value(self, points: int) -> Decimal:
-        """What ``points`` take off an order, rounded down to the cent."""
-        rate = self.settings.points_per_currency_unit_redeemed
-        return (Decimal(points) / rate).quantize(CENT, rounding=ROUND_DOWN)
-
     def _redeem_for(
         self, ref: str, command: c.PlaceOrder, store: str, total: Decimal
     ) -> list[MemberAccount]:
@@ -754,286 +626,6 @@ class MultiStore(Application[UUID]):
             member.restore(ref, math.floor(order.points_used * refunded / paid), "returned")
         return [member]
 
-    # members
-
-    def _member(self, member: str, field: str = "member_id") -> MemberAccount:
-        found = self._find(MemberAccount, member_id(member))
-        return found or _raise(UnknownMember(member, field))
-
-    def enrol_member(
-        self, command: c.EnrolMember, context: CommandContext | None = None
-    ) -> MemberSummary:
-        """Open a member's points account at their home store."""
-
-        def decide() -> Decision[MemberSummary]:
-            if self._find(MemberAccount, member_id(command.member_id)):
-                raise AlreadyExists("member_id", f"member {command.member_id!r} is enrolled")
-            self._store(command.home_store, "home_store")
-            now = self.clock()
-            tier = self.settings.points_rules().tier_for(0).name
-            member = MemberAccount(command.member_id, command.home_store, now, tier)
-            return [member], MemberSummary.of(member, now)
-
-        return self._execute(command, context, decide)
-
-    def grant_points(
-        self, command: c.GrantPoints, context: CommandContext | None = None
-    ) -> MemberSummary:
-        """Credit points outside an order; a repeated reference credits nothing more."""
-
-        def decide() -> Decision[MemberSummary]:
-            member = self._member(command.member_id)
-            self._store(command.store)
-            now = self.clock()
-            days = self.settings.points_validity_days
-            member.grant(
-                command.reference, command.store, command.points, command.reason, now, days
-            )
-            return [member], MemberSummary.of(member, now)
-
-        return self._execute(command, context, decide)
-
-    def expire_points(
-        self, now: datetime | None = None, context: CommandContext | None = None
-    ) -> PointsExpiry:
-        """Expire every member's points lots past their expiry date; return points per member."""
-        now = now or self.clock()
-        expired: dict[str, int] = {}
-        position = None
-        enrolled = MemberAccount.Enrolled  # type: ignore[attr-defined]
-        for member_ref in sorted(self._keys_in_log(enrolled, _enrolled_member)):
-
-            def decide(member_ref: str = member_ref) -> Decision[PointsExpiry]:
-                member = self._member(member_ref)
-                before = member.balance
-                member.expire(now)
-                return [member], PointsExpiry({member_ref: before - member.balance})
-
-            result = self._execute(c.ExpirePoints(member_id=member_ref), context, decide)
-            expired.update({ref: points for ref, points in result.expired.items() if points})
-            position = result.position or position
-        return PointsExpiry(expired, position)
-
-    def get_member(self, member: str, version: int | None = None) -> MemberAccount:
-        """A member account's state now, or at an earlier version."""
-        found = self._find(MemberAccount, member_id(member), version)
-        return found or _raise(UnknownMember(member))
-
-    def member_summary(self, member: str) -> MemberSummary:
-        """A member's tier, growth value and points balance."""
-        return MemberSummary.of(self._member(member), self.clock())
-
-    def points_settlement(self, start: datetime, end: datetime) -> list[SettlementLine]:
-        """Points redeemed in [start, end), net of give-backs, by issuing and redeeming store."""
-        if end <= start:
-            raise InvalidCommand("end", "the period must end after it starts")
-        net: dict[tuple[str, str], int] = {}
-        redeemed = MemberAccount.PointsRedeemed  # type: ignore[attr-defined]
-        restored = MemberAccount.PointsRestored  # type: ignore[attr-defined]
-        for moved in self._events_in_log([redeemed, restored]):
-            if not start <= moved.timestamp < end:
-                continue
-            sign, parts = (1, moved.taken) if isinstance(moved, redeemed) else (-1, moved.given)
-            for part in parts:
-                key = (part["issued_by"], moved.store)
-                net[key] = net.get(key, 0) + sign * part["points"]
-        return [
-            SettlementLine(issued_by, redeemed_at, points, self.points_value(points))
-            for (issued_by, redeemed_at), points in sorted(net.items())
-            if points
-        ]
-
-    # transfers
-
-    def _transfer(self, ref: str) -> Transfer:
-        return self._find(Transfer, transfer_id(ref)) or _raise(UnknownTransfer(ref))
-
-    def request_transfer(
-        self, command: c.RequestTransfer, context: CommandContext | None = None
-    ) -> TransferSummary:
-        """Ask to move stock between two stores; a repeated transfer_id returns the first."""
-        ref = command.transfer_id or "T-" + uuid4().hex[:20]
-
-        def decide() -> Decision[TransferSummary]:
-            wanted = {line.sku: line.quantity for line in command.lines}
-            existing = self._find(Transfer, transfer_id(ref))
-            if existing is not None:
-                same = (existing.from_store, existing.to_store, existing.quantities()) == (
-                    command.from_store,
-                    command.to_store,
-                    wanted,
-                )
-                if not same:
-                    raise IdempotencyConflict(
-                        "transfer_id", f"transfer {ref!r} was requested with other content"
-                    )
-                summary = TransferSummary.of(existing, created=False)
-                return [], replace(summary, position=self.log_position())
-            self._store(command.from_store, "from_store")
-            self._store(command.to_store, "to_store").check_open()
-            for index, line in enumerate(command.lines):
-                self._catalog_item(line.sku, f"lines[{index}].sku")
-            lines = [line.model_dump() for line in command.lines]
-            transfer = Transfer(ref, command.from_store, command.to_store, lines)
-            return [transfer], TransferSummary.of(transfer)
-
-        return self._execute(command, context, decide)
-
-    def approve_transfer(
-        self, command: c.ApproveTransfer, context: CommandContext | None = None
-    ) -> TransferSummary:
-        """Approve a requested transfer so that it may ship."""
-        return self._change_transfer(command, context, lambda transfer: transfer.approve())
-
-    def reject_transfer(
-        self, command: c.RejectTransfer, context: CommandContext | None = None
-    ) -> TransferSummary:
-        """Turn down a requested transfer."""
-        return self._change_transfer(command, context, lambda t: t.reject(command.reason))
-
-    def cancel_transfer(
-        self, command: c.CancelTransfer, context: CommandContext | None = None
-    ) -> TransferSummary:
-        """Call off a transfer that has not shipped."""
-        return self._change_transfer(command, context, lambda t: t.cancel(command.reason))
-
-    def _change_transfer(
-        self,
-        command: c.ApproveTransfer | c.RejectTransfer | c.CancelTransfer,
-        context: CommandContext | None,
-        change: Callable[[Transfer], None],
-    ) -> TransferSummary:
-        def decide() -> Decision[TransferSummary]:
-            transfer = self._transfer(command.transfer_id)
-            change(transfer)
-            return [transfer], TransferSummary.of(transfer)
-
-        return self._execute(command, context, decide)
-
-    def ship_transfer(
-        self, command: c.ShipTransfer, context: CommandContext | None = None
-    ) -> TransferSummary:
-        """Send an approved transfer: every line leaves the source and is incoming at the
-        destination, in one save; a line the source cannot cover refuses the whole shipment."""
-
-        def decide() -> Decision[TransferSummary]:
-            transfer = self._transfer(command.transfer_id)
-            transfer.ship()
-            ref = transfer.transfer_ref
-            sources: list[StockItem] = []
-            destinations: list[StockItem] = []
-            shortages: list[Shortage] = []
-            for index, (sku, quantity) in enumerate(transfer.quantities().items()):
-                source = self._stock_item(transfer.from_store, sku)
-                try:
-                    source.transfer_out(ref, quantity, f"lines[{index}].quantity")
-                except InsufficientStock as refusal:
-                    shortages.extend(refusal.shortages)
-                    continue
-                destination = self._stock_item(transfer.to_store, sku)
-                destination.expect_incoming(ref, quantity)
-                sources.append(source)
-                destinations.append(destination)
-            if shortages:
-                raise InsufficientStock(transfer.from_store, shortages)
-            return [transfer, *sources, *destinations], TransferSummary.of(transfer)
-
-        return self._execute(command, context, decide)
-
-    def receive_transfer(
-        self, command: c.ReceiveTransfer, context: CommandContext | None = None
-    ) -> TransferSummary:
-        """Book what arrived at the destination; a difference is recorded with its reason."""
-
-        def decide() -> Decision[TransferSummary]:
-            transfer = self._transfer(command.transfer_id)
-            if command.lines:
-                received = {line.sku: line.quantity for line in command.lines}
-            else:
-                received = transfer.quantities()
-            transfer.receive(received, command.reason)
-            items = []
-            for sku, quantity in received.items():
-                item = self._stock_item(transfer.to_store, sku)
-                item.transfer_in(transfer.transfer_ref, quantity)
-                items.append(item)
-            return [transfer, *items], TransferSummary.of(transfer)
-
-        return self._execute(command, context, decide)
-
-    def get_transfer(self, ref: str, version: int | None = None) -> Transfer:
-        """A transfer's state now, or at an earlier version."""
-        return self._find(Transfer, transfer_id(ref), version) or _raise(UnknownTransfer(ref))
-
-    def transfer_summary(self, ref: str) -> TransferSummary:
-        return TransferSummary.of(self._transfer(ref), created=False)
-
-    def suggest_transfers(self, sku: str | None = None) -> list[TransferSuggestion]:
-        """Propose moves from stores above safety stock plus the margin to open stores of the
-        same region below safety stock (counting what is incoming). Moves nothing."""
-        if sku is not None:
-            self._catalog_item(sku)
-        stores: dict[str, Store] = {}
-        groups: dict[tuple[str, str], list[tuple[Store, StockItem]]] = {}
-        opened = StockItem.Opened  # type: ignore[attr-defined]
-        for store_code, item_sku in sorted(self._keys_in_log(opened, _stock_key)):
-            if sku is not None and item_sku != sku:
-                continue
-            store = stores.get(store_code) or stores.setdefault(
-                store_code, self._store(store_code)
-            )
-            item = self._find(StockItem, stock_item_id(store_code, item_sku))
-            assert item is not None
-            groups.setdefault((store.region, item_sku), []).append((store, item))
-        margin = self.settings.transfer_suggestion_margin
-        suggestions = []
-        for (region, item_sku), entries in sorted(groups.items()):
-            needs = {
-                store.code: item.safety_stock - item.available - item.incoming
-                for store, item in entries
-                if store.is_open
-            }
-            spares = {
-                store.code: item.available - item.safety_stock - margin for store, item in entries
-            }
-            for to_store in sorted((s for s in needs if needs[s] > 0), key=lambda s: -needs[s]):
-                for from_store in sorted(
-                    (s for s in spares if spares[s] > 0), key=lambda s: -spares[s]
-                ):
-                    quantity = min(needs[to_store], spares[from_store])
-                    if quantity <= 0:
-                        break
-                    suggestions.append(
-                        TransferSuggestion(item_sku, from_store, to_store, region, quantity)
-                    )
-                    needs[to_store] -= quantity
-                    spares[from_store] -= quantity
-        return suggestions
-
-    # following the log
-
-    def _events_in_log(self, classes: Sequence[type[Any]], after: int = 0) -> Iterator[Any]:
-        """Stored events of the given classes after a log position, oldest first."""
-        topics = [get_topic(cls) for cls in classes]
-        while True:
-            notifications = self.recorder.select_notifications(
-                after, 500, topics=topics, inclusive_of_start=False
-            )
-            if not notifications:
-                return
-            for notification in notifications:
-                yield self.mapper.to_domain_event(notification)
-            after = notifications[-1].id
-
-    def _keys_in_log(self, created: type[Any], key: Callable[[Any], K]) -> set[K]:
-        """Keys of every aggregate created by events of class ``created``, read incrementally."""
-        with self._key_lock:
-            position, keys = self._key_index.get(created, (0, set()))
-            last = self.log_position()
-            keys.update(key(event) for event in self._events_in_log([created], position))
-            self._key_index[created] = (max(position, last), keys)
-            return set(keys)
-
     # reading aggregates
 
     def get_store(self, code: str, version: int | None = None) -> Store:
@@ -1066,18 +658,6 @@ class MultiStore(Application[UUID]):
             parts = [self._order(part) for part in found.part_ids]
             return OrderSummary.of_split(found, parts, created=False)
         return OrderSummary.of(self._order(order_ref), created=False)
-
-
-def _raise(error: Exception) -> Any:
-    raise error
-
-
-def _stock_key(opened: Any) -> tuple[str, str]:
-    return (opened.store, opened.sku)
-
-
-def _enrolled_member(enrolled: Any) -> str:
-    return str(enrolled.member)
 
 
 def _store_code(registered: Any) -> str:
