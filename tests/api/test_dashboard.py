@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
+from typing import Any
 
+import pytest
 from api_helpers import KEYS, auth, place
 from fastapi.testclient import TestClient
 
+from api.routes import dashboard
 from projections.runner import Runner
 
 
@@ -78,9 +80,18 @@ def test_a_store_managers_stream_shows_their_store_only(client: TestClient, runn
 
 
 def test_the_stream_sends_a_new_snapshot_when_an_order_arrives(
-    client: TestClient, following: Runner
+    client: TestClient, following: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     received: list[dict[str, object]] = []
+    first_taken = threading.Event()
+    take_snapshot = dashboard.snapshot
+
+    def snapshot_then_signal(*args: Any) -> object:
+        taken = take_snapshot(*args)
+        first_taken.set()
+        return taken
+
+    monkeypatch.setattr(dashboard, "snapshot", snapshot_then_signal)
 
     def listen() -> None:
         url = "/dashboard/stream?max_events=2"
@@ -88,7 +99,7 @@ def test_the_stream_sends_a_new_snapshot_when_an_order_arrives(
 
     listener = threading.Thread(target=listen)
     listener.start()
-    time.sleep(0.5)  # the first snapshot is the chain before the order
+    assert first_taken.wait(timeout=20)  # the first snapshot is the chain before the order
     place(client, quantity=3)
     listener.join(timeout=20)
     assert not listener.is_alive()
