@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -48,6 +48,7 @@ from multistore_core.results import (
     OrderSummary,
     Receipt,
     StockLevel,
+    at_position,
 )
 from multistore_core.routing import Route, RouteRequest, StockSource, StoreStock, choose, with_truth
 from multistore_core.settings import Settings
@@ -220,7 +221,7 @@ class MultiStore(MemberCommands, TransferCommands):
                 if not isinstance(existing, Order):
                     raise IdempotencyConflict("order_id", f"{ref!r} was placed as a split order")
                 _check_same_order(existing, command)
-                return [], replace(OrderSummary.of(existing, False), position=self.log_position())
+                return [], at_position(OrderSummary.of(existing, False), self.log_position())
             store = self._store(code)
             store.check_open()
             lines = [(index, line.sku, line.quantity) for index, line in enumerate(command.lines)]
@@ -251,7 +252,7 @@ class MultiStore(MemberCommands, TransferCommands):
                 shortages.append(Shortage(field, sku, quantity, 0))
                 continue
             if ref in item.reservations:
-                raise StaleRead(f"order {ref!r} was placed while this placement was deciding")
+                raise _placed_meanwhile(ref)
             try:
                 item.reserve(ref, quantity, field)
             except InsufficientStock as refusal:
@@ -319,7 +320,7 @@ class MultiStore(MemberCommands, TransferCommands):
                 else:
                     assert isinstance(existing, Order)
                     summary = OrderSummary.of(existing, False)
-                return [], replace(summary, position=self.log_position())
+                return [], at_position(summary, self.log_position())
             for index, line in enumerate(command.lines):
                 self._catalog_item(line.sku, f"lines[{index}].sku")
             known = snapshot
@@ -344,6 +345,8 @@ class MultiStore(MemberCommands, TransferCommands):
                         return self._reserve_route(ref, command, route, tried)
                     except (InsufficientStock, StoreClosed) as changed:
                         raise StaleRead("stock moved between checking and reserving") from changed
+            if self._find(Entity, order_id(ref)) is not None:
+                raise _placed_meanwhile(ref)
             if route is None:
                 reason = _unroutable(command)
             else:
@@ -381,7 +384,7 @@ class MultiStore(MemberCommands, TransferCommands):
             part_ref = f"{ref}.{number}"
             taken = self._find(Entity, order_id(part_ref))
             if isinstance(taken, Order) and taken.customer_order == ref:
-                raise StaleRead(f"order {ref!r} was placed while this placement was deciding")
+                raise _placed_meanwhile(ref)
             if taken is not None:
                 raise InvalidCommand(
                     "order_id", f"{part_ref!r}, the id of a part, is taken: use another order id"
@@ -672,6 +675,11 @@ def _refusal(store: Store, lines: dict[str, int], available: dict[str, int]) -> 
     if short:
         return f"refused: the stock view was behind ({', '.join(short)} available)"
     return None
+
+
+def _placed_meanwhile(ref: str) -> StaleRead:
+    """A retry of order ``ref`` saw the stock another retry of it had just reserved."""
+    return StaleRead(f"order {ref!r} was placed while this placement was deciding")
 
 
 def _unroutable(command: c.PlaceOrder) -> str:
