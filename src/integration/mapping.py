@@ -121,7 +121,7 @@ def _stock_received(event: Any, item: Any) -> _Mapped:
     return _Mapped(item.store, data)
 
 
-@maps(p.StockReserved, StockItem.Reserved)  # type: ignore[attr-defined]
+@maps(p.StockReserved, StockItem.Reserved)
 def _stock_reserved(event: Any, item: Any) -> _Mapped:
     data = p.StockReserved(
         sku=item.sku,

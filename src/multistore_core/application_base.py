@@ -6,19 +6,22 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoder
 from eventsourcing.utils import get_topic
 
 from multistore_core import commands as c
-from multistore_core.context import Clock, CommandContext, issuing, utc_now
-from multistore_core.domain.base import Entity
+from multistore_core.context import NO_CONTEXT, Clock, CommandContext, issuing, utc_now
+from multistore_core.domain.base import Entity, replay
 from multistore_core.domain.catalog import CENT, CatalogItem
 from multistore_core.domain.customer_order import CustomerOrder
 from multistore_core.domain.member import MemberAccount
@@ -48,8 +51,10 @@ from multistore_core.results import (
     Receipt,
     StockLevel,
     TransferSummary,
+    at_position,
 )
 from multistore_core.settings import Settings
+from multistore_core.transcoder import OrjsonTranscoder
 
 R = TypeVar("R", Receipt, StockLevel, OrderSummary, TransferSummary, MemberSummary, PointsExpiry)
 A = TypeVar("A", bound=Entity)
@@ -99,7 +104,7 @@ class ApplicationBase(Application[UUID]):
         key = getattr(command, "idempotency_key", None)
 
         def issued() -> Decision[R]:
-            with issuing(type(command).__name__, context or CommandContext(), self.clock, key):
+            with issuing(type(command).__name__, context or NO_CONTEXT, self.clock, key):
                 return decide()
 
         if self._committer is not None:
@@ -116,15 +121,40 @@ class ApplicationBase(Application[UUID]):
             except (IntegrityError, StaleRead):
                 time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
                 continue
-            return replace(result, position=recordings[-1].notification.id)
+            return at_position(result, recordings[-1].notification.id)
         raise ConcurrencyConflict(type(command).__name__, attempts)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder: JSONTranscoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's save, taking our own aggregates and events without its runtime
+        protocol checks, which on Python 3.11 cost more than encoding the event."""
+        if not all(isinstance(obj, Entity | Entity.Event) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing = ProcessingEvent[UUID]()
+        for obj in objs:
+            if isinstance(obj, Entity):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            else:
+                processing.events.append(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def _find(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A | None:
         if version is None and self._committer is not None and self._committer.is_deciding():
             aggregate: Entity | None = self._committer.find(aggregate_id)
         else:
             try:
-                aggregate = self.repository.get(aggregate_id, version=version)
+                aggregate = self.repository.get(
+                    aggregate_id, version=version, projector_func=replay
+                )
             except AggregateNotFoundError:
                 return None
         if aggregate is None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 
 
@@ -29,36 +28,48 @@ class CommandContext:
     causation_id: str | None = None
 
 
-@dataclass(frozen=True)
-class _Active:
+NO_CONTEXT = CommandContext()
+
+
+class _Active(NamedTuple):
     meta: dict[str, Any]
-    clock: Clock = field(default=utc_now)
+    clock: Clock
 
 
 _active: ContextVar[_Active | None] = ContextVar("multistore_command", default=None)
 
 
-@contextmanager
-def issuing(
-    command: str, context: CommandContext, clock: Clock, idempotency_key: str | None = None
-) -> Iterator[dict[str, Any]]:
+class issuing:  # noqa: N801 - used as a function: ``with issuing(...) as meta``
     """Make events triggered inside the block carry the command's metadata."""
-    command_id = str(uuid4())
-    meta = {
-        "command": command,
-        "command_id": command_id,
-        "actor": context.actor,
-        "role": context.role,
-        "store_scope": context.store_scope,
-        "correlation_id": context.correlation_id or command_id,
-        "causation_id": context.causation_id or command_id,
-        "idempotency_key": idempotency_key,
-    }
-    token = _active.set(_Active(meta, clock))
-    try:
-        yield meta
-    finally:
-        _active.reset(token)
+
+    __slots__ = ("_active", "_token")
+
+    def __init__(
+        self,
+        command: str,
+        context: CommandContext,
+        clock: Clock,
+        idempotency_key: str | None = None,
+    ) -> None:
+        command_id = str(uuid4())
+        meta = {
+            "command": command,
+            "command_id": command_id,
+            "actor": context.actor,
+            "role": context.role,
+            "store_scope": context.store_scope,
+            "correlation_id": context.correlation_id or command_id,
+            "causation_id": context.causation_id or command_id,
+            "idempotency_key": idempotency_key,
+        }
+        self._active = _Active(meta, clock)
+
+    def __enter__(self) -> dict[str, Any]:
+        self._token = _active.set(self._active)
+        return self._active.meta
+
+    def __exit__(self, *_: object) -> None:
+        _active.reset(self._token)
 
 
 def current_meta() -> dict[str, Any]:

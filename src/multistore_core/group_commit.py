@@ -6,26 +6,22 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from copy import copy, deepcopy
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
-from multistore_core.bulk_events import select_events_of
-from multistore_core.domain.base import Entity
-from multistore_core.errors import ConcurrencyConflict
+from multistore_core.bulk_events import read_aggregates
+from multistore_core.domain.base import Entity, replay
+from multistore_core.errors import ConcurrencyConflict, MultiStoreError
+from multistore_core.results import at_position
 
 Attempt = Callable[[], tuple[Sequence[Entity], Any]]
 IDLE_SECONDS = 1.0
-IMMUTABLE = frozenset({str, bytes, int, float, bool, type(None), Decimal, UUID, date, datetime})
 
 
 @dataclass(eq=False)
@@ -35,22 +31,22 @@ class _Pending:
     command: str
     attempt: Attempt
     reads: Sequence[UUID]
-    done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: Exception | None = None
     events: list[Any] = field(default_factory=list)
     saved_before: int = 0
+    answered: bool = False
+    _signal: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self._signal.acquire()  # held until answered: a lock is the cheapest one-shot signal
 
-@dataclass(eq=False)
-class _Saving:
-    """A decided batch whose events are being saved, and the ``(id, version)`` of each event."""
+    def answer(self) -> None:
+        self.answered = True
+        self._signal.release()
 
-    batch: list[_Pending]
-    working: dict[UUID, Entity | None]
-    written: set[tuple[UUID, int]]
-    recordings: Future[Any]
-    settled: bool = False
+    def wait(self) -> None:
+        self._signal.acquire()
 
 
 class GroupCommitter:
@@ -62,7 +58,8 @@ class GroupCommitter:
     Aggregates stay cached between batches; before each batch the cache catches up with events
     other writers appended to the log, and a version conflict (or a ``redecide_on`` error from
     a decision that read something another writer had just changed) decides the batch again.
-    A second thread saves each batch while the committer decides the next one (``_commit_ahead``).
+    While a batch is being saved its callers' threads take the next commands to the queue: a
+    second thread deciding ahead would only compete with them for the interpreter.
     """
 
     def __init__(
@@ -104,10 +101,13 @@ class GroupCommitter:
                     target=self._run, name="multistore-group-commit", daemon=True
                 )
                 self._thread.start()
-        pending.done.wait()
-        if pending.error is not None:
+        pending.wait()
+        if pending.error is None:
+            return pending.result
+        try:
             raise pending.error
-        return pending.result
+        finally:
+            del pending  # the traceback holds this frame: no cycle back to the error
 
     def find(self, aggregate_id: UUID) -> Entity | None:
         """The aggregate as the batch has left it; only inside a decision on the committer."""
@@ -121,94 +121,29 @@ class GroupCommitter:
     # the committer thread
 
     def _run(self) -> None:
-        saving: _Saving | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix="multistore-group-save") as saver:
-            while True:
-                batch = self._take(wait=saving is None)
-                try:
-                    if batch:
-                        saving = self._commit_ahead(batch, saving, saver)
-                    elif saving is not None:
-                        self._settle(saving)
-                        saving = None
-                    else:
-                        with self._thread_lock:
-                            if self._queue.empty():
-                                self._thread = None
-                                return
-                except Exception as error:  # the database failed: every caller hears of it
-                    if saving is not None:
-                        self._settle(saving, error)
-                        self._fail(saving.batch, error)
-                        saving = None
-                    self._fail(batch, error)
+        while True:
+            batch = self._take()
+            if not batch:
+                with self._thread_lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            try:
+                self._commit(batch)
+            except Exception as error:  # the database failed: every caller hears of it
+                self._fail(batch, error)
 
-    def _take(self, wait: bool) -> list[_Pending]:
-        """The queued commands, oldest first; waits up to ``IDLE_SECONDS`` for one if ``wait``."""
+    def _take(self) -> list[_Pending]:
+        """The queued commands, oldest first; waits up to ``IDLE_SECONDS`` for the first."""
         batch: list[_Pending] = []
         try:
-            batch.append(self._queue.get(timeout=IDLE_SECONDS if wait else 0))
+            batch.append(self._queue.get(timeout=IDLE_SECONDS))
             while len(batch) < self._max_batch:
                 batch.append(self._queue.get_nowait())
         except Empty:
             pass
         return batch
-
-    def _commit_ahead(
-        self, batch: list[_Pending], saving: _Saving | None, saver: ThreadPoolExecutor
-    ) -> _Saving | None:
-        """Decide ``batch`` while the batch before it is still being saved, and start its save.
-
-        It decides on the aggregates as the batch before left them. That is only kept if the
-        batch before is saved and nobody else wrote meanwhile; otherwise the batch before is
-        settled first and ``batch`` goes through ``_commit``, which decides again on conflict.
-        """
-        if saving is not None and not self._catch_up(saving.written):
-            self._settle(saving)
-            saving = None
-        if saving is None:
-            self._catch_up()
-        self._load_all(aggregate_id for pending in batch for aggregate_id in pending.reads)
-        try:
-            decided: tuple[list[Any], dict[UUID, Entity | None]] | None = self._decide_all(batch)
-        except self._redecide_on:
-            decided = None
-        if saving is not None and not self._settle(saving):
-            decided = None  # decided on a batch that was not saved as decided
-        if decided is None:
-            self._commit(batch)
-            return None
-        events, working = decided
-        if not events:
-            self._deliver(batch, [])
-            return None
-        for aggregate_id, aggregate in working.items():
-            self._cache[aggregate_id] = aggregate
-        written = {(event.originator_id, event.originator_version) for event in events}
-        return _Saving(batch, working, written, saver.submit(self._app.save, *events))
-
-    def _settle(self, saving: _Saving, error: Exception | None = None) -> bool:
-        """Wait for ``saving`` and answer its callers; True if it was saved as decided.
-
-        Otherwise the cache, which held what was not saved, is dropped and the batch is
-        decided again (or, after ``error``, its callers get that error).
-        """
-        if saving.settled:
-            return True
-        saving.settled = True
-        try:
-            recordings = saving.recordings.result()
-        except Exception as failure:
-            self._cache.clear()
-            if error is None and isinstance(failure, self._redecide_on):
-                self._commit(saving.batch)
-            else:
-                self._fail(saving.batch, error or failure)
-            return False
-        first, last = recordings[0].notification.id, recordings[-1].notification.id
-        self._remember(saving.working, first, last)
-        self._deliver(saving.batch, recordings)
-        return True
 
     def _commit(self, batch: list[_Pending]) -> None:
         """Decide and save ``batch`` now, deciding again after a conflict (after a jittered
@@ -218,16 +153,19 @@ class GroupCommitter:
                 time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
             if attempt > 1:
                 self._cache.clear()
-            self._catch_up()
-            self._load_all(aggregate_id for pending in batch for aggregate_id in pending.reads)
+            self._refresh(aggregate_id for pending in batch for aggregate_id in pending.reads)
+            state = _BatchState(self)
             try:
-                events, working = self._decide_all(batch)
+                events = self._decide_all(batch, state)
                 recordings = self._app.save(*events) if events else []
-            except self._redecide_on:
-                continue
+            except Exception as error:  # changed in place and not saved: read again
+                self._forget(state.working)
+                if isinstance(error, self._redecide_on):
+                    continue
+                raise
             if recordings:
                 first, last = recordings[0].notification.id, recordings[-1].notification.id
-                self._remember(working, first, last)
+                self._remember(state, first, last)
             self._deliver(batch, recordings)
             return
         for pending in batch:
@@ -239,20 +177,19 @@ class GroupCommitter:
         for pending in batch:
             if pending.error is None:
                 pending.result = self._with_position(pending, recordings)
-            pending.done.set()
+            pending.answer()
         if recordings:
             self._last_position = recordings[-1].notification.id
 
     @staticmethod
     def _fail(batch: list[_Pending], error: Exception) -> None:
         for pending in batch:
-            if not pending.done.is_set():
+            if not pending.answered:
                 pending.error = error
-                pending.done.set()
+                pending.answer()
 
-    def _decide_all(self, batch: list[_Pending]) -> tuple[list[Any], dict[UUID, Entity | None]]:
+    def _decide_all(self, batch: list[_Pending], state: _BatchState) -> list[Any]:
         """Run every decision in order on the batch's working aggregates; return all events."""
-        state = _BatchState(self)
         events: list[Any] = []
         self._batch = state
         try:
@@ -264,7 +201,11 @@ class GroupCommitter:
                 except self._redecide_on:
                     raise
                 except Exception as error:
-                    pending.error = error
+                    # A refusal's traceback would hold this frame, so the batch, so the
+                    # refusal: a cycle per refusal for the garbage collector, whose pauses
+                    # showed in a sell-out's p99. An unexpected error keeps its traceback.
+                    refused = isinstance(error, MultiStoreError)
+                    pending.error = error.with_traceback(None) if refused else error
                     state.roll_back()
                     continue
                 pending.result = result
@@ -272,19 +213,19 @@ class GroupCommitter:
                 events.extend(pending.events)
         finally:
             self._batch = None
-        return events, state.working
+        return events
 
     def _with_position(self, pending: _Pending, recordings: Sequence[Any]) -> Any:
         result = pending.result
         if pending.events:
             last = pending.saved_before + len(pending.events) - 1
-            return replace(result, position=recordings[last].notification.id)
+            return at_position(result, recordings[last].notification.id)
         if result.position is not None:
             # A command that changed nothing, answered from what earlier commands saved.
             earlier = self._last_position
             if pending.saved_before:
                 earlier = recordings[pending.saved_before - 1].notification.id
-            return replace(result, position=max(result.position, earlier))
+            return at_position(result, max(result.position, earlier))
         return result
 
     # the cache
@@ -294,23 +235,28 @@ class GroupCommitter:
             self._cache.move_to_end(aggregate_id)
             return self._cache[aggregate_id]
         try:
-            aggregate: Entity | None = self._app.repository.get(aggregate_id)
+            aggregate: Entity | None = self._app.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             aggregate = None
         self._cache[aggregate_id] = aggregate
         return aggregate
 
-    def _load_all(self, aggregate_ids: Iterable[UUID]) -> None:
-        """Cache every one of ``aggregate_ids`` not cached yet, reading them in one query."""
-        missing = {each for each in aggregate_ids if each not in self._cache}
-        stored = select_events_of(self._app.recorder, missing)
-        for aggregate_id in missing:
-            events = map(self._app.mapper.to_domain_event, stored.get(aggregate_id, ()))
-            self._cache[aggregate_id] = project_aggregate(None, events)
+    def _forget(self, working: dict[UUID, Entity | None]) -> None:
+        """Drop what an unsaved batch changed in place; it is read again when next needed."""
+        for aggregate_id in working:
+            self._cache.pop(aggregate_id, None)
 
-    def _remember(self, working: dict[UUID, Entity | None], first: int, last: int) -> None:
-        """Keep the saved batch's aggregates; skip our events in the log if none came between."""
-        for aggregate_id, aggregate in working.items():
+    def _remember(self, state: _BatchState, first: int, last: int) -> None:
+        """Keep the saved batch's aggregates that existed before it; skip our events in the
+        log if none came between.
+
+        Aggregates the batch created, mostly orders, are read again when next asked for:
+        keeping thousands of them alive would only lengthen the garbage collector's passes.
+        """
+        for aggregate_id, aggregate in state.working.items():
+            if not state.existed(aggregate_id):
+                self._cache.pop(aggregate_id, None)
+                continue
             self._cache[aggregate_id] = aggregate
             self._cache.move_to_end(aggregate_id)
         while len(self._cache) > self._cache_size:
@@ -318,20 +264,15 @@ class GroupCommitter:
         if self._seen is not None and first == self._seen + 1:
             self._seen = last
 
-    def _catch_up(self, ours: Collection[tuple[UUID, int]] = ()) -> bool:
-        """Apply to cached aggregates what other writers appended since the last look.
-
-        ``ours``: the events of a save still under way, which the cache already holds. Then
-        it stops at the first event someone else wrote, before changing anything, and
-        returns False.
-        """
-        latest = self._app.recorder.max_notification_id() or 0
+    def _refresh(self, reads: Iterable[UUID]) -> None:
+        """Bring the cache up to date for a batch in one round trip: read the log's last
+        position together with every aggregate of ``reads`` not cached yet, then apply to
+        the cached ones what other writers appended since the last look."""
+        missing = {aggregate_id for aggregate_id in reads if aggregate_id not in self._cache}
+        latest, stored = read_aggregates(self._app.recorder, missing)
         if self._seen is None or not self._cache or latest - self._seen > self._cache_size:
-            if ours:
-                return False
-            self._cache.clear()
+            self._cache.clear()  # anything else the batch reads is loaded when asked for
             self._seen = latest
-            return True
         while self._seen < latest:
             notifications = self._app.recorder.select_notifications(
                 self._seen, 1000, stop=latest, inclusive_of_start=False
@@ -339,16 +280,13 @@ class GroupCommitter:
             if not notifications:
                 break
             for notification in notifications:
-                if (
-                    ours
-                    and (notification.originator_id, notification.originator_version) not in ours
-                ):
-                    return False
                 if notification.originator_id in self._cache:
                     self._fast_forward(self._app.mapper.to_domain_event(notification))
                 self._seen = notification.id
         self._seen = latest
-        return True
+        for aggregate_id in missing:  # read as of ``latest``: nothing to fast-forward
+            events = map(self._app.mapper.to_domain_event, stored.get(aggregate_id, ()))
+            self._cache[aggregate_id] = replay(None, events)
 
     def _fast_forward(self, event: Any) -> None:
         cached = self._cache[event.originator_id]
@@ -359,20 +297,33 @@ class GroupCommitter:
 
 
 class _BatchState:
-    """The aggregates of one batch: copied from the cache once, changed by accepted commands."""
+    """The aggregates of one batch: the cached ones, changed in place by accepted commands.
+
+    A refused command's changes are undone by reading the aggregate back from the log as it
+    was before the batch and applying the batch's accepted events; an unsaved batch's
+    aggregates are dropped from the cache (``GroupCommitter._forget``). So nothing is copied
+    on the way, which matters for a hot stock item with thousands of reservations.
+    """
 
     def __init__(self, committer: GroupCommitter) -> None:
         self._committer = committer
         self.working: dict[UUID, Entity | None] = {}
+        self._before: dict[UUID, int | None] = {}
         self._accepted: dict[UUID, list[Any]] = {}
         self._touched: dict[UUID, int | None] = {}
 
     def find(self, aggregate_id: UUID) -> Entity | None:
         if aggregate_id not in self.working:
-            self.working[aggregate_id] = copy_of(self._committer._load(aggregate_id))
+            cached = self._committer._load(aggregate_id)
+            self.working[aggregate_id] = cached
+            self._before[aggregate_id] = cached.version if cached is not None else None
         aggregate = self.working[aggregate_id]
         self._touched[aggregate_id] = aggregate.version if aggregate is not None else None
         return aggregate
+
+    def existed(self, aggregate_id: UUID) -> bool:
+        """True if the aggregate was in the log before this batch."""
+        return self._before.get(aggregate_id) is not None
 
     def accept(self, aggregates: Sequence[Entity]) -> list[Any]:
         """Take the decision's events; its aggregates become the batch's working state."""
@@ -387,37 +338,18 @@ class _BatchState:
         return events
 
     def roll_back(self) -> None:
-        """Undo a refused decision: rebuild what it changed from the cache and accepted events."""
+        """Undo a refused decision: rebuild what it changed from the log and accepted events."""
         for aggregate_id, version in self._touched.items():
             aggregate = self.working[aggregate_id]
             if aggregate is None or (aggregate.version == version and not aggregate.pending_events):
                 continue
-            rebuilt = copy_of(self._committer._cache.get(aggregate_id))
+            before = self._before.get(aggregate_id)
+            rebuilt: Entity | None = None
+            if before is not None:
+                rebuilt = self._committer._app.repository.get(
+                    aggregate_id, version=before, projector_func=replay
+                )
             for event in self._accepted.get(aggregate_id, []):
                 rebuilt = event.mutate(rebuilt)
-            self.working[aggregate_id] = rebuilt
+            self.working[aggregate_id] = self._committer._cache[aggregate_id] = rebuilt
         self._touched.clear()
-
-
-def copy_of(aggregate: Entity | None) -> Entity | None:
-    """A deep copy of ``aggregate``; its flat dicts and lists of immutable values (a hot stock
-    item's thousands of reservations) are copied whole, many times faster than ``deepcopy``."""
-    if aggregate is None:
-        return None
-    copied = copy(aggregate)
-    memo: dict[int, Any] = {}
-    for name, value in vars(aggregate).items():
-        kind = type(value)
-        if kind in IMMUTABLE:
-            continue
-        if id(value) not in memo and (
-            (kind is list and IMMUTABLE.issuperset(map(type, value)))
-            or (
-                kind is dict
-                and IMMUTABLE.issuperset(map(type, value))
-                and IMMUTABLE.issuperset(map(type, value.values()))
-            )
-        ):
-            memo[id(value)] = value.copy()
-        setattr(copied, name, memo[id(value)] if id(value) in memo else deepcopy(value, memo))
-    return copied

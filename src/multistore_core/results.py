@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from multistore_core.domain.customer_order import CustomerOrder
 from multistore_core.domain.member import MemberAccount
@@ -14,6 +14,16 @@ from multistore_core.domain.order import Order
 from multistore_core.domain.stock import StockItem
 from multistore_core.domain.transfer import Transfer
 from multistore_core.errors import Attempt
+
+T = TypeVar("T")
+
+
+def at_position(result: T, position: int) -> T:
+    """A copy of the frozen ``result`` answered at log ``position``: the fields copied as they
+    are, where ``dataclasses.replace`` would run ``__init__`` again on every one."""
+    copied = object.__new__(type(result))
+    copied.__dict__.update(vars(result), position=position)
+    return copied
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -26,6 +25,7 @@ from multistore_core.ids import (
 from multistore_core.results import (
     TransferSuggestion,
     TransferSummary,
+    at_position,
 )
 
 
@@ -55,7 +55,7 @@ class TransferCommands(ApplicationBase):
                         "transfer_id", f"transfer {ref!r} was requested with other content"
                     )
                 summary = TransferSummary.of(existing, created=False)
-                return [], replace(summary, position=self.log_position())
+                return [], at_position(summary, self.log_position())
             self._store(command.from_store, "from_store")
             self._store(command.to_store, "to_store").check_open()
             for index, line in enumerate(command.lines):

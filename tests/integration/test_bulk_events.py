@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 from multistore_core import MultiStore, Settings
-from multistore_core.bulk_events import select_events_of
+from multistore_core.bulk_events import read_aggregates
 from multistore_core.commands import OrderLine, PlaceOrder
 from multistore_core.ids import catalog_item_id, order_id, stock_item_id, store_id
 from multistore_core.results import OrderSummary
@@ -14,15 +14,17 @@ from support import build_chain
 from support_group_commit import run_as_one_batch
 
 
-def test_events_of_many_aggregates_come_back_in_version_order_and_unknown_ids_are_left_out(
+def test_events_of_many_aggregates_come_back_in_version_order_with_the_log_position(
     database_url: str,
 ) -> None:
     app = MultiStore(Settings(database_url=database_url))
     build_chain(app, stock=5)
     tea, cup, unknown = stock_item_id("SH01", "TEA-001"), store_id("HZ01"), uuid4()
 
-    found = select_events_of(app.recorder, [tea, cup, unknown])
+    latest, found = read_aggregates(app.recorder, [tea, cup, unknown])
 
+    assert latest == app.log_position() > 0
+    assert read_aggregates(app.recorder, [unknown]) == (latest, {})
     assert set(found) == {tea, cup}
     for aggregate_id, events in found.items():
         one_by_one = app.recorder.select_events(aggregate_id)

@@ -119,12 +119,11 @@ def _before_first_save(app: MultiStore, work: Callable[[], None]) -> None:
     app.save = save_after_work  # type: ignore[method-assign]
 
 
-def _next_batch_while_saving(app: MultiStore, call: Callable[[], Any]) -> list[Any]:
-    """Queue ``call`` when the committer first looks for a batch while a save is under way,
-    so it is decided ahead; the list gets its outcome and the thread running it."""
+def _queued_during_first_save(app: MultiStore, call: Callable[[], Any]) -> list[Any]:
+    """Start ``call`` in a thread while the committer's first batch is being saved and wait
+    until it is queued; the list gets the thread, then its outcome at the front."""
     committer = app._committer
     assert committer is not None
-    take = committer._take
     outcome: list[Any] = []
 
     def run() -> None:
@@ -133,15 +132,13 @@ def _next_batch_while_saving(app: MultiStore, call: Callable[[], Any]) -> list[A
         except Exception as error:  # compared by the test
             outcome.insert(0, error)
 
-    def take_with_call_queued(wait: bool) -> Any:
-        if not wait and not outcome:
-            outcome.append(threading.Thread(target=run))
-            outcome[-1].start()
-            while committer._queue.qsize() < 1:
-                time.sleep(0.001)
-        return take(wait)
+    def queue_call() -> None:
+        outcome.append(threading.Thread(target=run))
+        outcome[-1].start()
+        while committer._queue.qsize() < 1:
+            time.sleep(0.001)
 
-    committer._take = take_with_call_queued  # type: ignore[method-assign]
+    _before_first_save(app, queue_call)
     return outcome
 
 
@@ -154,21 +151,19 @@ def _place(app: MultiStore, ref: str, quantity: int) -> Callable[[], OrderSummar
     )  # fmt: skip
 
 
-def test_another_writer_during_a_save_makes_that_batch_and_the_next_decide_again_on_fresh_stock(
+def test_another_writer_during_a_save_makes_the_batch_decide_again_on_fresh_stock(
     database_url: str,
 ) -> None:
     grouped = MultiStore(Settings(database_url=database_url, group_commit=True))
     other = MultiStore(Settings(database_url=database_url))
     build_chain(grouped, stock=10)
-    # Decided on the first batch's unsaved state (6 left), O-2 would be accepted.
-    later = _next_batch_while_saving(grouped, _place(grouped, "O-2", 4))
     _before_first_save(grouped, lambda: _place(other, "X-1", 3)() and None)
 
     first = _place(grouped, "O-1", 4)()
-    later[-1].join()
+    with pytest.raises(InsufficientStock):
+        _place(grouped, "O-2", 4)()
 
     assert isinstance(first, OrderSummary)
-    assert isinstance(later[0], InsufficientStock), "only 3 units were left after X-1 and O-1"
     level = other.stock_level("SH01", "TEA-001")
     assert (level.reserved, level.available) == (7, 3)
     assert set(other.get_stock_item("SH01", "TEA-001").reservations) == {"O-1", "X-1"}
@@ -183,7 +178,7 @@ def test_repeating_an_order_while_its_first_placement_is_being_saved_returns_it_
 ) -> None:
     grouped = MultiStore(Settings(database_url=database_url, group_commit=True))
     build_chain(grouped, stock=10)
-    later = _next_batch_while_saving(grouped, _place(grouped, "O-1", 2))
+    later = _queued_during_first_save(grouped, _place(grouped, "O-1", 2))
 
     placed = _place(grouped, "O-1", 2)()
     later[-1].join()

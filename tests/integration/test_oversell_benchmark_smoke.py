@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from benchmarks.oversell.__main__ import main
+from benchmarks.oversell.profile import main as profile_main
 
 
 @pytest.mark.postgres
@@ -37,3 +38,19 @@ def test_the_oversell_benchmark_writes_its_report_and_finds_only_the_naive_crud_
     core = [run for run in report["runs"] if run["approach"].startswith("core")]
     assert all(run["check"]["source"] == "event log" for run in core)
     assert "x raw SQL" in (tmp_path / "oversell.md").read_text()
+
+
+@pytest.mark.postgres
+def test_the_profile_accounts_for_the_committer_steps_of_every_order(tmp_path: Path) -> None:
+    code = profile_main(
+        ["--scenario", "hot-1", "--clients", "4", "--repeat", "1", "--scale", "0.02",
+         "--out", str(tmp_path)]
+    )  # fmt: skip
+
+    assert code == 0
+    medians = json.loads((tmp_path / "profile-hot-1-4.json").read_text())["medians"]
+    steps = medians["steps_us_per_order"]
+    assert medians["accepted"] > 0 and all(value > 0 for value in steps.values())
+    assert steps["insert_events"] < steps["save"] < medians["committer_us_per_order"]
+    assert medians["committer_us_per_order"] < medians["process_us_per_order"]
+    assert "| committer thread in all |" in (tmp_path / "profile-hot-1-4.md").read_text()

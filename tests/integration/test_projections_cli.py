@@ -35,4 +35,3 @@ def test_rebuilding_an_unknown_view_is_refused(
     monkeypatch.setenv("MULTISTORE_DATABASE_URL", sqlite_url)
     with pytest.raises(SystemExit):
         main(["projections", "rebuild", "nonsense"])
-

@@ -10,10 +10,7 @@ from eventsourcing.persistence import IntegrityError
 
 from multistore_core import MultiStore, Settings
 from multistore_core.commands import OrderLine, PlaceOrder
-from multistore_core.domain.order import Order
-from multistore_core.domain.stock import StockItem
 from multistore_core.errors import InsufficientStock
-from multistore_core.group_commit import copy_of
 from multistore_core.results import OrderSummary
 from support import FakeClock, build_chain
 from support_group_commit import run_as_one_batch
@@ -81,32 +78,39 @@ def test_repeating_an_order_placed_earlier_in_the_batch_returns_it_after_its_sav
     assert grouped.stock_level("SH01", "TEA-001").reserved == 2
 
 
-def test_a_working_copy_shares_nothing_mutable_with_the_cached_aggregate(
+def test_a_batch_refused_at_save_is_decided_again_on_the_aggregates_as_saved(
     grouped: MultiStore,
 ) -> None:
-    grouped.place_order(
-        PlaceOrder(
-            order_id="O-1", store="SH01", fulfilment="pickup",
-            lines=[OrderLine(sku="TEA-001", quantity=2)],
-        )
-    )  # fmt: skip
-    item = grouped.get_stock_item("SH01", "TEA-001")
-    order = grouped.get_order("O-1")
+    saves: list[int] = []
+    save = grouped.save
 
-    for original in (item, order):
-        copied = copy_of(original)
-        assert copied is not None and vars(copied) == vars(original)
-        for name, value in vars(original).items():
-            if isinstance(value, dict | list):
-                assert getattr(copied, name) is not value, name
-    copied_item = copy_of(item)
-    assert isinstance(copied_item, StockItem)
-    copied_item.reserve("O-2", 3, "lines[0]")
-    assert "O-2" not in item.reservations and item.reserved == 2
-    copied_order = copy_of(order)
-    assert isinstance(copied_order, Order)
-    copied_order.lines[0]["quantity"] = 99
-    assert order.lines[0]["quantity"] == 2
+    def conflict_once(*objs: Any, **kwargs: Any) -> Any:
+        saves.append(len(objs))
+        if len(saves) == 1:
+            raise IntegrityError("another writer took this version")
+        return save(*objs, **kwargs)
+
+    grouped.save = conflict_once  # type: ignore[method-assign]
+    committer = grouped._committer
+    assert committer is not None
+    decided: list[int] = []
+    decide_all = committer._decide_all
+    committer._decide_all = lambda batch, state: (
+        decided.append(len(batch))
+        or decide_all(  # type: ignore[method-assign]
+            batch, state
+        )
+    )
+    placed = run_as_one_batch(
+        grouped, [_order(grouped, "O-1", TEA_001=2), _order(grouped, "O-2", TEA_001=3)]
+    )
+
+    assert all(isinstance(outcome, OrderSummary) for outcome in placed)
+    assert saves == [4, 4], "the whole batch again, not on top of its unsaved first decision"
+    assert decided == [1, 2, 2], "the holding batch, then ours decided again once, as saved"
+    item = grouped.get_stock_item("SH01", "TEA-001")
+    assert item.reservations == {"O-1": 2, "O-2": 3} and item.version == 4
+    assert grouped.stock_level("SH01", "TEA-001").reserved == 5
 
 
 def test_a_database_failure_while_deciding_again_after_a_conflict_reaches_the_caller(

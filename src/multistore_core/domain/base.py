@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Self
 from uuid import UUID
 
@@ -35,3 +36,12 @@ class Entity(Aggregate):
         kwargs.setdefault("meta", current_meta())
         kwargs.setdefault("timestamp", current_time())
         super().trigger_event(event_class, **kwargs)
+
+
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply ``events`` in turn to ``aggregate`` (None before the first): the library's
+    ``project_aggregate`` without its runtime protocol check of every event, which on Python
+    3.11 costs several times more than applying the event."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
