@@ -9,7 +9,7 @@ from eventsourcing import postgres
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Composable, Identifier, Literal
+from psycopg.sql import SQL, Identifier, Literal
 
 
 class OneTripRecorder(postgres.PostgresApplicationRecorder):
@@ -51,11 +51,13 @@ class OneTripRecorder(postgres.PostgresApplicationRecorder):
                 " END; $BODY$"
             ).format(timeout=datastore.lock_timeout, **names),
         ]
-        self.insert_columns_statement = rendered(
+        self.insert_columns_statement = (
             SQL(
                 "SELECT * FROM {schema}.{function}"
                 "(%s::{id_type}[], %s::bigint[], %s::text[], %b::bytea[]) AS t(notification_id)"
-            ).format(**names)
+            )
+            .format(**names)
+            .as_bytes(None)
         )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -74,12 +76,6 @@ class OneTripRecorder(postgres.PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
             cursor.execute(self.insert_columns_statement, columns, prepare=True)
             return [row[0] for row in cursor.fetchall()]
-
-
-def rendered(statement: object) -> bytes:
-    """A composed statement as the bytes sent to the server."""
-    assert isinstance(statement, Composable)
-    return statement.as_bytes(None)
 
 
 def array_literal(texts: Iterable[str]) -> str:
