@@ -97,7 +97,7 @@ def build_log(app: MultiStore, events: int, seed: int = 1, batch: int = 4000) ->
                         item.receive(500, "replenish")
                 for item, line in zip(picked, lines, strict=True):
                     item.reserve(f"B-{number}", line["quantity"])
-                order = Order(
+                order = Order.place(
                     f"B-{number}",
                     store,
                     "east",

@@ -85,7 +85,7 @@ class SyntheticChain:
         items = [self.items[(store, sku)] for sku in skus]
         for item, line in zip(items, lines, strict=True):
             item.reserve(ref, line["quantity"])
-        order = Order(
+        order = Order.place(
             order_ref=ref,
             store=store,
             region=REGIONS[n % len(REGIONS)],

@@ -218,7 +218,7 @@ def _stock_restocked(event: Any, item: Any) -> _Mapped:
 # orders
 
 
-@maps(p.OrderPlaced, Order.Placed)  # type: ignore[attr-defined]
+@maps(p.OrderPlaced, Order.Placed)
 def _order_placed(event: Any, placed: Any) -> _Mapped:
     lines = [
         p.OrderLine(sku=line["sku"], quantity=line["quantity"], unit_price=line["unit_price"])

@@ -277,7 +277,7 @@ class MultiStore(MemberCommands, TransferCommands):
         """The placed order at ``store``, and the member account its points come from."""
         total = sum((line_total(line) for line in priced), Decimal(0))
         members = self._redeem_for(ref, command, store.code, total)
-        order = Order(
+        order = Order.place(
             order_ref=ref,
             store=store.code,
             region=store.region,
@@ -566,7 +566,7 @@ class MultiStore(MemberCommands, TransferCommands):
 
     def _follow_placed_orders(self) -> None:
         """Read newly placed orders from the log into the unpaid candidates."""
-        topic = get_topic(Order.Placed)  # type: ignore[attr-defined]
+        topic = get_topic(Order.Placed)
         while True:
             notifications = self.recorder.select_notifications(
                 self._expiry_position, 500, topics=[topic], inclusive_of_start=False

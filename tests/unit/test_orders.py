@@ -14,6 +14,7 @@ from multistore_core.commands import (
     PlaceOrder,
     ReturnOrder,
 )
+from multistore_core.domain.base import replay
 from multistore_core.errors import (
     IdempotencyConflict,
     IllegalTransition,
@@ -63,6 +64,22 @@ def test_placing_an_order_reserves_every_line(chain: MultiStore) -> None:
     assert placed.total == Decimal("55.00")
     assert (available(chain), available(chain, "CUP-002")) == (8, 9)
     assert chain.stock_level("SH01", "TEA-001").reserved == 2
+
+
+def test_a_placed_order_is_stored_with_every_field_and_rebuilt_as_it_was(chain: MultiStore) -> None:
+    placed = place(chain, ("TEA-001", 2))
+    order = chain._order(placed.order_id)
+    stored = chain.recorder.select_events(order.id)
+    assert [event.topic for event in stored] == ["multistore_core.domain.order:Order.Placed"]
+    payload = chain.mapper.transcoder.decode(stored[0].state)
+    assert set(payload) == {
+        "timestamp", "originator_topic", "meta", "order_ref", "store", "region", "store_kind",
+        "fulfilment", "member_id", "lines", "total", "expires_at", "points_used",
+        "points_value", "routing", "customer_order",
+    }  # fmt: skip
+    rebuilt = replay(None, map(chain.mapper.to_domain_event, stored))
+    assert vars(rebuilt) == vars(order)
+    assert (rebuilt.status, rebuilt.lines[0]["quantity"], rebuilt.returned) == ("placed", 2, {})
 
 
 def test_reserving_more_than_available_is_refused_and_changes_nothing(chain: MultiStore) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Self
+from typing import Any, Self, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate
+from eventsourcing.utils import get_topic
 
 from multistore_core.context import current_meta, current_time
 
@@ -30,7 +31,20 @@ class Entity(Aggregate):
     ) -> Self:
         kwargs.setdefault("meta", current_meta())
         kwargs.setdefault("timestamp", current_time())
-        return super()._create(event_class, id=id, **kwargs)
+        if id is None:  # the library asks ``create_id``
+            return super()._create(event_class, **kwargs)
+        # Given the id, the event is built here: the library's checks of every call cost
+        # more than building the event and the aggregate together.
+        created = cast(Any, event_class)(
+            originator_id=id,
+            originator_version=cls.INITIAL_VERSION,
+            originator_topic=get_topic(cls),
+            **kwargs,
+        )
+        aggregate = created.mutate(None)
+        assert isinstance(aggregate, cls)
+        aggregate.pending_events.append(created)
+        return aggregate
 
     def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None:
         kwargs.setdefault("meta", current_meta())
