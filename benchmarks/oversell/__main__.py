@@ -27,6 +27,8 @@ from benchmarks.oversell.report import headline, write
 from benchmarks.oversell.scenarios import SCENARIOS
 
 EXPECTED_TO_OVERSELL = {"naive-crud"}
+# The scenario also run with demand within every item's stock: throughput without contention.
+WITHIN_STOCK_SCENARIO = "spread-1000"
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -90,10 +92,12 @@ def one_run(
     args: argparse.Namespace,
     repetition: int,
     rate: float | None = None,
+    within_stock: bool = False,
 ) -> dict[str, Any]:
     """Set up a fresh database, drive the load, check the outcome from the database."""
     scenario = SCENARIOS[scenario_name].scaled(args.scale)
-    purchases = scenario.purchases(seed=repetition * 1000 + clients)
+    seed = repetition * 1000 + clients
+    purchases = scenario.purchases_within_stock(seed) if within_stock else scenario.purchases(seed)
     with fresh_database(backend) as url, open_approach(approach, url, scenario, clients) as sut:
         if rate is None:
             logs, elapsed = closed_loop(sut.place, purchases, clients, args.duration)
@@ -102,7 +106,7 @@ def one_run(
         stats = summarise(logs, elapsed, sut.conflicts())
         check = sut.check(stats["accepted"], stats["accepted_units"])
     run = {
-        "mode": "closed" if rate is None else "open",
+        "mode": "open" if rate is not None else "within-stock" if within_stock else "closed",
         "backend": backend,
         "scenario": scenario_name,
         "approach": approach,
@@ -115,7 +119,7 @@ def one_run(
     }
     status = "OVERSOLD" if check["oversold_units"] or check["problems"] else "ok"
     print(
-        f"{run['mode']:6} {backend:10} {scenario_name:11} {approach:10} c={clients:<3} "
+        f"{run['mode']:12} {backend:10} {scenario_name:11} {approach:10} c={clients:<3} "
         f"acc/s={stats['accepted_per_s']:>8} p99={stats['p99_ms']:>8}ms "
         f"conf/acc={stats['conflicts_per_accepted']:<6} failed={stats['failed']} {status}",
         flush=True,
@@ -165,6 +169,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["plan"]["duration_s"] = args.duration
     for backend, scenario, approach, clients, repetition in plan(args):
         report["runs"].append(one_run(backend, scenario, approach, clients, args, repetition))
+    if WITHIN_STOCK_SCENARIO in args.scenarios and "postgresql" in args.backends:
+        for repetition in range(args.repeat):
+            for approach in args.approaches:
+                report["runs"].append(
+                    one_run(
+                        "postgresql",
+                        WITHIN_STOCK_SCENARIO,
+                        approach,
+                        max(args.clients),
+                        args,
+                        repetition,
+                        within_stock=True,
+                    )
+                )
     for backend in args.backends:
         for approach in args.approaches:
             if backend == "postgresql" or approach not in SQL_APPROACHES:
@@ -182,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["machine"]["load_average_at_end"] = os.getloadavg()
     report["wall_clock_s"] = time.perf_counter() - started
     report["headline"] = headline(report["runs"])
+    report["headline_within_stock"] = headline(report["runs"], mode="within-stock")
     failures = [
         run
         for run in report["runs"]

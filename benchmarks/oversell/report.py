@@ -35,11 +35,11 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def headline(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def headline(runs: list[dict[str, Any]], mode: str = "closed") -> list[dict[str, Any]]:
     """At top concurrency on PostgreSQL: each approach's medians and its ratio to raw SQL."""
-    grouped = cells([run for run in runs if run["mode"] == "closed"])
+    grouped = cells([run for run in runs if run["mode"] == mode])
     rows = []
-    for scenario in dict.fromkeys(run["scenario"] for run in runs):
+    for scenario in dict.fromkeys(key[2] for key in grouped):
         keys = [k for k in grouped if k[1] == "postgresql" and k[2] == scenario]
         if not keys:
             continue
@@ -72,22 +72,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
-def markdown(report: dict[str, Any]) -> str:
-    machine = report["machine"]
-    out = [
-        "## Oversell benchmark (flash sale)",
-        "",
-        f"Machine: {machine['description']}. Run {report['started']} with "
-        f"`{report['command']}` ({report['wall_clock_s']:.0f} s). Closed-loop cells stop when "
-        f"the demand is served or after {report['plan']['duration_s']} s; figures at "
-        f"{max(report['plan']['clients'])} clients are medians of {report['plan']['repeat']} "
-        "repetitions. accepted/s is measured up to the last accepted order; latency covers "
-        "accepted and refused attempts.",
-        "",
-        "### Highest concurrency on PostgreSQL, ratio to the raw-SQL ceiling in the same run",
-        "",
-    ]
-    out += _table(
+def _headline_table(rows: list[dict[str, Any]]) -> list[str]:
+    return _table(
         [
             "scenario",
             "clients",
@@ -109,10 +95,43 @@ def markdown(report: dict[str, Any]) -> str:
                 r["p99_vs_raw_sql"],
                 r["oversold_units"],
             ]
-            for r in report["headline"]
+            for r in rows
         ],
     )
-    for mode, title in (("closed", "Closed loop"), ("open", "Open loop (fixed arrival rate)")):
+
+
+def markdown(report: dict[str, Any]) -> str:
+    machine = report["machine"]
+    out = [
+        "## Oversell benchmark (flash sale)",
+        "",
+        f"Machine: {machine['description']}. Run {report['started']} with "
+        f"`{report['command']}` ({report['wall_clock_s']:.0f} s). Closed-loop cells stop when "
+        f"the demand is served or after {report['plan']['duration_s']} s; figures at "
+        f"{max(report['plan']['clients'])} clients are medians of {report['plan']['repeat']} "
+        "repetitions. accepted/s is measured up to the last accepted order; latency covers "
+        "accepted and refused attempts.",
+        "",
+        "### Highest concurrency on PostgreSQL, ratio to the raw-SQL ceiling in the same run",
+        "",
+        *_headline_table(report["headline"]),
+    ]
+    if report.get("headline_within_stock"):
+        out += [
+            "",
+            "### Without contention: demand within every item's stock, closed loop",
+            "",
+            "No order asks an item for more than it holds, so none is refused: the rate at which",
+            "orders that do not compete are placed.",
+            "",
+            *_headline_table(report["headline_within_stock"]),
+        ]
+    modes = (
+        ("closed", "Closed loop"),
+        ("within-stock", "Closed loop, demand within every item's stock"),
+        ("open", "Open loop (fixed arrival rate)"),
+    )
+    for mode, title in modes:
         rows = []
         for key, group in cells(report["runs"]).items():
             if key[0] != mode:

@@ -45,6 +45,20 @@ class Scenario:
             wanted -= quantity
         return purchases
 
+    def purchases_within_stock(self, seed: int) -> list[Purchase]:
+        """Orders of 1-3 units that never ask an item for more than it holds, shuffled: each
+        can be served, so none is refused and no two compete for an item's last units."""
+        rng = random.Random(seed)
+        orders: list[tuple[str, str, int]] = []
+        for store, sku in self.items():
+            left = self.units_per_item
+            while left > 0:
+                quantity = min(rng.randint(1, 3), left)
+                orders.append((store, sku, quantity))
+                left -= quantity
+        rng.shuffle(orders)
+        return [Purchase(f"W-{seed}-{n}", *order) for n, order in enumerate(orders)]
+
     def scaled(self, factor: float) -> Scenario:
         """The same shape with fewer units per item (for quick and smoke runs)."""
         units = max(5, int(self.units_per_item * factor))

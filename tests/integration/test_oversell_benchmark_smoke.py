@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from benchmarks.oversell.__main__ import main
 from benchmarks.oversell.profile import main as profile_main
+from benchmarks.oversell.scenarios import SCENARIOS
 
 
 @pytest.mark.postgres
@@ -38,6 +40,44 @@ def test_the_oversell_benchmark_writes_its_report_and_finds_only_the_naive_crud_
     core = [run for run in report["runs"] if run["approach"].startswith("core")]
     assert all(run["check"]["source"] == "event log" for run in core)
     assert "x raw SQL" in (tmp_path / "oversell.md").read_text()
+
+
+@pytest.mark.postgres
+def test_without_contention_every_order_is_placed_and_compared_with_raw_sql(
+    tmp_path: Path,
+) -> None:
+    code = main(
+        [
+            "--backends", "postgresql",
+            "--scenarios", "spread-1000",
+            "--approaches", "raw-sql", "core-group",
+            "--clients", "4",
+            "--duration", "2",
+            "--scale", "0.01",
+            "--repeat", "1",
+            "--rate", "40",
+            "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+
+    assert code == 0
+    report = json.loads((tmp_path / "oversell.json").read_text())
+    within = [run for run in report["runs"] if run["mode"] == "within-stock"]
+    assert {run["approach"] for run in within} == {"raw-sql", "core-group"}
+    for run in within:
+        assert run["refused"] == 0 and run["failed"] == 0
+        assert 0 < run["accepted_units"] <= run["stock_units"]
+    assert [row["approach"] for row in report["headline_within_stock"]] == ["raw-sql", "core-group"]
+    assert "### Without contention" in (tmp_path / "oversell.md").read_text()
+
+
+def test_demand_within_stock_never_asks_an_item_for_more_than_it_holds() -> None:
+    scenario = SCENARIOS["spread-1000"].scaled(0.5)
+    asked: Counter[tuple[str, str]] = Counter()
+    for purchase in scenario.purchases_within_stock(seed=7):
+        assert 1 <= purchase.quantity <= 3
+        asked[(purchase.store, purchase.sku)] += purchase.quantity
+    assert asked == {item: scenario.units_per_item for item in scenario.items()}
 
 
 @pytest.mark.postgres
