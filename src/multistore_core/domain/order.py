@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -50,10 +49,6 @@ class Order(Entity):
     paid_amount: Decimal
     refunded: Decimal
     returned: dict[str, int]
-
-    @staticmethod
-    def create_id(order_ref: str) -> UUID:
-        return order_id(order_ref)
 
     class Placed(Entity.Created):
         """The order placed. An explicit event class whose ``mutate`` builds the order itself:
